@@ -1,0 +1,12 @@
+module github.com/tlsrecord/tlsrecord
+
+go 1.26.0
+
+require (
+	github.com/google/gopacket v1.1.19 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)
