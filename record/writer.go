@@ -1,0 +1,180 @@
+package record
+
+import (
+	"errors"
+	"io"
+	"math"
+)
+
+// writeBatch is how many full-size records the Writer seals before handing
+// them to the transport in one write. 16 records of 16 KiB make a 1 MiB
+// Write 4 transport writes; see TestWriterBatching and BenchmarkWriterTCP
+// for why more does not pay.
+const writeBatch = 16
+
+// Writer fragments payloads into records, seals them into one reusable
+// buffer and hands the transport several sealed records per write.
+//
+// Sealed bytes the transport has not taken stay pending, in order, and go
+// out before anything sealed later: a sealed record is never dropped,
+// sealed again, or given back its sequence number.
+//
+// A Writer is not safe for concurrent use.
+type Writer struct {
+	dst io.Writer
+
+	sealer   Sealer
+	overhead int // sealer.Overhead(), cached at SetSealer
+	seq      uint64
+	maxFrag  int
+	batch    int // records per transport write: writeBatch, set by tests
+
+	// buf[off:] is sealed and not yet sent. buf[:off] has been sent.
+	buf []byte
+	off int
+	// OnRecord, when set, is called for each record as it is sealed, with
+	// its outer header, its real content type and its sequence number.
+	OnRecord func(h Header, inner ContentType, seq uint64, protected bool)
+
+	// failed is set when a transport write failed with bytes still pending;
+	// Write then sends them before it seals anything new.
+	failed bool
+}
+
+// NewWriter returns a Writer to w with Plaintext protection and the largest
+// fragment size.
+func NewWriter(w io.Writer) *Writer {
+	wr := &Writer{dst: w, maxFrag: MaxPlaintext, batch: writeBatch}
+	wr.SetSealer(Plaintext{})
+	return wr
+}
+
+// SetSealer installs new write keys. The sequence number starts again at 0;
+// records sealed under the old keys and not yet sent stay queued and go out
+// first.
+func (w *Writer) SetSealer(s Sealer) {
+	w.sealer = s
+	w.overhead = max(s.Overhead(), 0)
+	w.seq = 0
+}
+
+// SetMaxFragment sets the largest plaintext fragment per record. n is
+// clamped to 1..MaxPlaintext; the default is MaxPlaintext.
+func (w *Writer) SetMaxFragment(n int) {
+	w.maxFrag = min(max(n, 1), MaxPlaintext)
+}
+
+// Sealer returns the current write protection.
+func (w *Writer) Sealer() Sealer { return w.sealer }
+
+// Pending returns the number of sealed bytes not yet sent.
+func (w *Writer) Pending() int { return len(w.buf) - w.off }
+
+// Seq returns the sequence number the next record will be sealed under.
+func (w *Writer) Seq() uint64 { return w.seq }
+
+// Write seals payload as records of type typ and sends them, several records
+// per transport write. An empty payload is one empty record. n is the number
+// of payload bytes whose records were sealed, whether or not the transport
+// took them all: on a transport error the unsent bytes stay pending and go
+// out first on the next Write or Flush. If bytes from an earlier failure are
+// still pending, Write first sends them, and returns (0, err) without
+// sealing anything if that fails.
+func (w *Writer) Write(typ ContentType, payload []byte) (int, error) {
+	if w.failed {
+		if err := w.Flush(); err != nil {
+			return 0, err
+		}
+	}
+	n := 0
+	for {
+		m, sealErr := w.seal(typ, payload[n:], n == 0, w.batch)
+		n += m
+		if err := w.Flush(); err != nil {
+			if sealErr != nil {
+				err = errors.Join(sealErr, err)
+			}
+			return n, err
+		}
+		if sealErr != nil {
+			return n, sealErr
+		}
+		if n == len(payload) {
+			return n, nil
+		}
+	}
+}
+
+// Seal seals payload as records of type typ into the pending bytes without
+// sending them, so that a flight of messages goes out in one Flush. It
+// returns the number of payload bytes sealed.
+func (w *Writer) Seal(typ ContentType, payload []byte) (int, error) {
+	return w.seal(typ, payload, true, math.MaxInt)
+}
+
+// Flush sends the pending bytes. On error the unsent ones stay pending.
+func (w *Writer) Flush() error {
+	for w.off < len(w.buf) {
+		n, err := w.dst.Write(w.buf[w.off:])
+		w.off += n
+		if err == nil && n == 0 {
+			err = io.ErrShortWrite
+		}
+		if err != nil {
+			w.failed = true
+			return err
+		}
+	}
+	w.buf = w.buf[:0]
+	w.off = 0
+	w.failed = false
+	return nil
+}
+
+// seal seals up to batch records of payload into buf. first means an empty
+// payload still makes one record. It returns the payload bytes sealed and
+// ErrSeqOverflow if the sequence number ran out first.
+func (w *Writer) seal(typ ContentType, payload []byte, first bool, batch int) (int, error) {
+	recs := (len(payload) + w.maxFrag - 1) / w.maxFrag
+	if recs == 0 && first {
+		recs = 1
+	}
+	recs = min(recs, batch)
+	w.reserve(min(len(payload), recs*w.maxFrag) + recs*(HeaderLen+w.overhead))
+	n := 0
+	for range recs {
+		// "If a TLS implementation would need to wrap a sequence number, it
+		// MUST either rekey (Section 4.6.3) or terminate the connection"
+		// (RFC 8446, Section 5.3).
+		if w.seq == math.MaxUint64 {
+			return n, ErrSeqOverflow
+		}
+		frag := payload[n:min(n+w.maxFrag, len(payload))]
+		start := len(w.buf)
+		w.buf = w.sealer.Seal(w.buf, typ, w.seq, frag)
+		if w.OnRecord != nil {
+			w.OnRecord(ParseHeader(w.buf[start:]), typ, w.seq, w.sealer.Protected())
+		}
+		w.seq++
+		n += len(frag)
+	}
+	return n, nil
+}
+
+// reserve makes room for size more bytes after the pending ones, moving them
+// to the front or into a larger buffer only when they would not fit. Once the
+// buffer has grown to the largest batch in use, it never allocates again.
+func (w *Writer) reserve(size int) {
+	if cap(w.buf)-len(w.buf) >= size {
+		return
+	}
+	pending := len(w.buf) - w.off
+	if w.off > 0 && cap(w.buf)-pending >= size {
+		w.buf = w.buf[:copy(w.buf[:cap(w.buf)], w.buf[w.off:])]
+		w.off = 0
+		return
+	}
+	buf := make([]byte, pending, pending+size)
+	copy(buf, w.buf[w.off:])
+	w.buf, w.off = buf, 0
+}
