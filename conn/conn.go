@@ -1,0 +1,227 @@
+package conn
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tlsrecord/tlsrecord/alert"
+	"github.com/tlsrecord/tlsrecord/cipher"
+	"github.com/tlsrecord/tlsrecord/handshake"
+	"github.com/tlsrecord/tlsrecord/record"
+)
+
+// Conn is a TLS client connection over a net.Conn. All methods are safe for
+// concurrent use; Read and Write run concurrently without blocking each
+// other.
+type Conn struct {
+	conn   net.Conn
+	config *Config
+	trace  *Trace
+
+	handshakeMu   sync.Mutex // serializes handshakes; guards handshakeErr, hs
+	handshakeErr  error
+	handshakeDone atomic.Bool // set after hs is final
+	hs            *handshake.State
+
+	// The read side; inMu guards every field down to outMu.
+	inMu         sync.Mutex
+	rd           *record.Reader
+	asm          handshake.Assembler
+	input        []byte // decrypted application data not yet returned
+	readErr      error  // sticky: io.EOF after close_notify, truncation, ...
+	warnings     int    // counters for the STYLE.md flood limits; reset on data
+	keyUpdates   int
+	tickets      int
+	ccsSeen      int
+	serverSecret []byte // current server application traffic secret
+
+	// The write side; outMu guards every field down to stateMu.
+	outMu         sync.Mutex
+	wr            *record.Writer
+	clientSecret  []byte      // current client application traffic secret
+	keyUpdateOwed atomic.Bool // set by the reader, paid by the writer
+
+	// Closure state; stateMu is never held across I/O.
+	stateMu       sync.Mutex
+	version       uint16 // negotiated version, once known
+	sentClose     bool
+	recvClose     bool
+	sentFatal     bool
+	terminal      *alert.Error // the fatal alert sent or received
+	truncated     bool
+	closed        bool         // Close or Shutdown was called
+	readClosed    bool         // CloseRead was called
+	shuttingDown  bool         // Shutdown was called: no more Writes
+	discarded     atomic.Int64 // application data Shutdown discarded
+	writeDeadline atomic.Int64 // UnixNano of the write deadline, 0 for none
+	owedAlert     *alert.Alert // an alert the busy write side must send next
+}
+
+// Client returns a TLS client Conn over c. The handshake runs on the first
+// Read or Write, or on Handshake.
+func Client(c net.Conn, cfg *Config) *Conn {
+	tc := &Conn{conn: c, config: cfg, trace: cfg.Trace}
+	tc.rd = record.NewReader(c)
+	tc.wr = record.NewWriter(c)
+	// "legacy_record_version ... MAY be 0x0301 for the initial ClientHello
+	// for compatibility purposes" (RFC 8446, Section 5.1), as every client
+	// does for middleboxes.
+	tc.wr.SetSealer(record.Plaintext{Version: record.VersionTLS10})
+	tc.wr.OnRecord = tc.traceWritten
+	if tc.trace == nil {
+		tc.trace = &Trace{}
+	}
+	return tc
+}
+
+// NetConn returns the underlying transport. Writing to it or reading from
+// it corrupts the TLS stream.
+func (c *Conn) NetConn() net.Conn { return c.conn }
+
+func (c *Conn) LocalAddr() net.Addr  { return c.conn.LocalAddr() }
+func (c *Conn) RemoteAddr() net.Addr { return c.conn.RemoteAddr() }
+
+// SetDeadline sets the read and write deadlines, as net.Conn documents. A
+// timeout leaves the connection usable.
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.storeWriteDeadline(t)
+	return c.conn.SetDeadline(t)
+}
+
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the write deadline. A Write whose deadline has
+// passed returns (0, timeout) before sealing anything; one that times out
+// part-way keeps its sealed records, which go out first next time.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.storeWriteDeadline(t)
+	return c.conn.SetWriteDeadline(t)
+}
+
+func (c *Conn) storeWriteDeadline(t time.Time) {
+	var ns int64
+	if !t.IsZero() {
+		ns = t.UnixNano()
+	}
+	c.writeDeadline.Store(ns)
+}
+
+func (c *Conn) writeDeadlinePassed() bool {
+	ns := c.writeDeadline.Load()
+	return ns != 0 && time.Now().UnixNano() >= ns
+}
+
+// Handshake runs the handshake if it has not run yet.
+func (c *Conn) Handshake() error { return c.HandshakeContext(context.Background()) }
+
+// HandshakeContext runs the handshake if it has not run yet. If ctx ends
+// first, the transport is closed and the error matches ctx.Err().
+func (c *Conn) HandshakeContext(ctx context.Context) error {
+	if c.handshakeDone.Load() {
+		return nil
+	}
+	c.handshakeMu.Lock()
+	defer c.handshakeMu.Unlock()
+	if c.handshakeErr != nil || c.handshakeDone.Load() {
+		return c.handshakeErr
+	}
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { c.conn.Close() })
+		defer func() {
+			if !stop() && c.handshakeErr != nil {
+				c.handshakeErr = errors.Join(ctx.Err(), c.handshakeErr)
+			}
+		}()
+	}
+	c.handshakeErr = c.handshake()
+	return c.handshakeErr
+}
+
+func (c *Conn) handshake() error {
+	hc, err := c.config.handshakeConfig()
+	if err != nil {
+		return err
+	}
+	if c.config.VerifyConnection != nil {
+		hc.VerifyConnection = func(s *handshake.State) error {
+			return c.config.VerifyConnection(stateOf(s, false))
+		}
+	}
+	c.inMu.Lock()
+	defer c.inMu.Unlock()
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	st, err := handshake.Client(transport{c}, hc)
+	if err != nil {
+		return c.abort(err, true)
+	}
+	c.hs = st
+	c.serverSecret = st.ServerSecret
+	c.clientSecret = st.ClientSecret
+	c.handshakeDone.Store(true)
+	return nil
+}
+
+// ConnectionState returns the state of the connection.
+func (c *Conn) ConnectionState() ConnectionState {
+	var cs ConnectionState
+	if c.handshakeDone.Load() {
+		cs = stateOf(c.hs, true)
+	}
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	cs.CloseNotifySent = c.sentClose
+	cs.CloseNotifyReceived = c.recvClose
+	cs.Truncated = c.truncated
+	cs.TerminalAlert = c.terminal
+	cs.DiscardedBytes = c.discarded.Load()
+	return cs
+}
+
+func stateOf(s *handshake.State, complete bool) ConnectionState {
+	cs := ConnectionState{
+		Version:            s.Version,
+		HandshakeComplete:  complete,
+		CurveID:            tls.CurveID(s.CurveID),
+		NegotiatedProtocol: s.NegotiatedProtocol,
+		ServerName:         s.ServerName,
+		PeerCertificates:   s.PeerCertificates,
+		VerifiedChains:     s.VerifiedChains,
+		HelloRetryRequest:  s.HelloRetryRequest,
+	}
+	if s.Suite != nil {
+		cs.CipherSuite = s.Suite.ID
+	}
+	return cs
+}
+
+// ExportKeyingMaterial returns length bytes of keying material derived from
+// the exporter master secret (RFC 8446, Section 7.5).
+func (c *Conn) ExportKeyingMaterial(label string, context []byte, length int) ([]byte, error) {
+	if !c.handshakeDone.Load() {
+		return nil, errors.New("tls: ExportKeyingMaterial before the handshake completed")
+	}
+	return c.hs.ExportKeyingMaterial(label, context, length)
+}
+
+func (c *Conn) tls13() bool {
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	return c.version == record.VersionTLS13
+}
+
+func (c *Conn) traceWritten(h record.Header, inner record.ContentType, seq uint64, protected bool) {
+	if f := c.trace.RecordWritten; f != nil {
+		f(RecordInfo{Outer: h.Type, Inner: inner, Length: h.Length, Seq: seq, Protected: protected})
+	}
+}
+
+// newKeys13 returns the protection for a TLS 1.3 traffic secret.
+func (c *Conn) newKeys13(secret []byte) *cipher.AEAD13 {
+	return cipher.NewTLS13(c.hs.Suite, secret)
+}

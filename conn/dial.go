@@ -1,0 +1,58 @@
+package conn
+
+import (
+	"context"
+	"net"
+	"strings"
+)
+
+// Dial connects to addr and runs the handshake. An empty cfg.ServerName is
+// taken from addr's host.
+func Dial(network, addr string, cfg *Config) (*Conn, error) {
+	c, err := (&Dialer{Config: cfg}).DialContext(context.Background(), network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return c.(*Conn), nil
+}
+
+// Dialer dials TLS connections. Its DialContext fits
+// http.Transport.DialTLSContext.
+type Dialer struct {
+	// NetDialer dials the transport; nil means a zero net.Dialer.
+	NetDialer *net.Dialer
+	// Config configures the client; nil means a zero Config.
+	Config *Config
+}
+
+// DialContext connects to addr and runs the handshake within ctx. The
+// returned net.Conn is a *Conn.
+func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	nd := d.NetDialer
+	if nd == nil {
+		nd = new(net.Dialer)
+	}
+	cfg := d.Config
+	if cfg == nil {
+		cfg = new(Config)
+	}
+	if cfg.ServerName == "" {
+		c := *cfg
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			host = addr
+		}
+		c.ServerName = strings.TrimSuffix(host, ".")
+		cfg = &c
+	}
+	raw, err := nd.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	tc := Client(raw, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, err
+	}
+	return tc, nil
+}

@@ -1,0 +1,263 @@
+package conn_test
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"math/rand/v2"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tlsrecord/tlsrecord/alert"
+	"github.com/tlsrecord/tlsrecord/conn"
+)
+
+func TestSuitesAgainstGo(t *testing.T) {
+	t.Parallel()
+	for _, id := range []uint16{tls.TLS_AES_128_GCM_SHA256, tls.TLS_AES_256_GCM_SHA384, tls.TLS_CHACHA20_POLY1305_SHA256} {
+		t.Run(tls.CipherSuiteName(id), func(t *testing.T) {
+			t.Parallel()
+			s := serveGo(t, serverConfig(t, "ecdsa"), echo)
+			cfg := clientConfig(t)
+			cfg.CipherSuites = []uint16{id}
+			c, err := dialGo(t, s, cfg)
+			require.NoError(t, err)
+			cs := c.ConnectionState()
+			require.Equal(t, id, cs.CipherSuite)
+			require.Equal(t, uint16(tls.VersionTLS13), cs.Version)
+			require.True(t, cs.HandshakeComplete)
+			roundTrip(t, c, "hello, "+tls.CipherSuiteName(id))
+			big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+			go func() { c.Write(big) }()
+			got := make([]byte, len(big))
+			_, err = io.ReadFull(c, got)
+			require.NoError(t, err)
+			require.Equal(t, big, got)
+		})
+	}
+}
+
+func TestGroupsAndHelloRetryRequest(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		server  tls.CurveID
+		wantHRR bool
+	}{
+		{"X25519MLKEM768", tls.X25519MLKEM768, false},
+		{"X25519", tls.X25519, false},
+		{"P256-HRR", tls.CurveP256, true},
+		{"P384-HRR", tls.CurveP384, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			scfg := serverConfig(t, "ecdsa")
+			scfg.CurvePreferences = []tls.CurveID{tc.server}
+			s := serveGo(t, scfg, echo)
+			c, err := dialGo(t, s, clientConfig(t))
+			require.NoError(t, err)
+			cs := c.ConnectionState()
+			require.Equal(t, tc.server, cs.CurveID)
+			require.Equal(t, tc.wantHRR, cs.HelloRetryRequest)
+			roundTrip(t, c, "group "+tc.name)
+		})
+	}
+}
+
+func TestCertificateKinds(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{"ecdsa", "rsa", "ed25519"} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			s := serveGo(t, serverConfig(t, kind), echo)
+			c, err := dialGo(t, s, clientConfig(t))
+			require.NoError(t, err)
+			cs := c.ConnectionState()
+			require.Len(t, cs.PeerCertificates, 1)
+			require.NotEmpty(t, cs.VerifiedChains)
+			require.Equal(t, testHost, cs.ServerName)
+			roundTrip(t, c, kind)
+		})
+	}
+}
+
+func TestClientCertificates(t *testing.T) {
+	t.Parallel()
+	p := getPKI(t)
+	for _, tc := range []struct {
+		name      string
+		auth      tls.ClientAuthType
+		give      bool
+		wantAlert alert.Description // remote alert from the server, 0 for success
+	}{
+		{"requested-given", tls.RequestClientCert, true, 0},
+		{"requested-none", tls.RequestClientCert, false, 0},
+		{"required-given", tls.RequireAndVerifyClientCert, true, 0},
+		{"required-none", tls.RequireAndVerifyClientCert, false, alert.CertificateRequired},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			scfg := serverConfig(t, "ecdsa")
+			scfg.ClientAuth = tc.auth
+			scfg.ClientCAs = p.roots
+			var seen [][]*x509.Certificate
+			s := serveGo(t, scfg, func(c *tls.Conn) error {
+				seen = append(seen, c.ConnectionState().PeerCertificates)
+				return echo(c)
+			})
+			cfg := clientConfig(t)
+			var acceptable [][]byte
+			cfg.GetClientCertificate = func(info *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+				acceptable = info.AcceptableCAs
+				if !tc.give {
+					return &tls.Certificate{}, nil
+				}
+				return &p.client, nil
+			}
+			c, err := dialGo(t, s, cfg)
+			require.NoError(t, err) // TLS 1.3: the client finishes before the server judges
+			if tc.wantAlert != 0 {
+				_, err = c.Read(make([]byte, 1))
+				var ae *alert.Error
+				require.ErrorAs(t, err, &ae)
+				require.True(t, ae.Remote)
+				require.ErrorIs(t, err, tc.wantAlert)
+				return
+			}
+			roundTrip(t, c, tc.name)
+			require.NoError(t, c.Close())
+			require.NoError(t, s.nextErr(t))
+			require.Len(t, seen, 1)
+			if tc.give {
+				require.Len(t, seen[0], 1)
+				require.True(t, seen[0][0].Equal(p.client.Leaf))
+			} else {
+				require.Empty(t, seen[0])
+			}
+			if tc.auth == tls.RequireAndVerifyClientCert {
+				require.Equal(t, [][]byte{p.caCert.RawSubject}, acceptable, "certificate_authorities reach the callback")
+			}
+		})
+	}
+}
+
+func TestALPN(t *testing.T) {
+	t.Parallel()
+	t.Run("agreed", func(t *testing.T) {
+		t.Parallel()
+		scfg := serverConfig(t, "ecdsa")
+		scfg.NextProtos = []string{"h2", "http/1.1"}
+		s := serveGo(t, scfg, echo)
+		cfg := clientConfig(t)
+		cfg.NextProtos = []string{"http/1.1"}
+		c, err := dialGo(t, s, cfg)
+		require.NoError(t, err)
+		require.Equal(t, "http/1.1", c.ConnectionState().NegotiatedProtocol)
+	})
+	t.Run("refused", func(t *testing.T) {
+		t.Parallel()
+		scfg := serverConfig(t, "ecdsa")
+		scfg.NextProtos = []string{"h2"}
+		s := serveGo(t, scfg, echo)
+		cfg := clientConfig(t)
+		cfg.NextProtos = []string{"spdy/1"}
+		_, err := dialGo(t, s, cfg)
+		var ae *alert.Error
+		require.ErrorAs(t, err, &ae)
+		require.True(t, ae.Remote)
+		require.ErrorIs(t, err, alert.NoApplicationProtocol)
+		require.EqualError(t, err, "remote error: tls: no_application_protocol")
+	})
+}
+
+func TestSNI(t *testing.T) {
+	t.Parallel()
+	got := make(chan string, 1)
+	scfg := serverConfig(t, "ecdsa")
+	scfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		got <- hello.ServerName
+		return nil, nil
+	}
+	s := serveGo(t, scfg, echo)
+	_, err := dialGo(t, s, clientConfig(t))
+	require.NoError(t, err)
+	require.Equal(t, testHost, <-got)
+
+	// An IP address is never sent as SNI (RFC 6066, Section 3).
+	cfg := clientConfig(t)
+	cfg.ServerName = "127.0.0.1"
+	_, err = dialGo(t, s, cfg)
+	require.NoError(t, err, "the certificate has the IP SAN")
+	require.Equal(t, "", <-got)
+}
+
+func TestBadCertificates(t *testing.T) {
+	t.Parallel()
+	p := getPKI(t)
+	for _, tc := range []struct {
+		name         string
+		cert         tls.Certificate
+		serverName   string
+		roots        *x509.CertPool
+		wantAlert    alert.Description
+		serverReport string
+	}{
+		{"expired", p.expired, testHost, p.roots, alert.CertificateExpired, "remote error: tls: expired certificate"},
+		{"untrusted", p.leaves["ecdsa"], testHost, x509.NewCertPool(), alert.UnknownCA, "remote error: tls: unknown certificate authority"},
+		{"wrong-host", p.leaves["ecdsa"], "other.test", p.roots, alert.BadCertificate, "remote error: tls: bad certificate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := serveGo(t, &tls.Config{Certificates: []tls.Certificate{tc.cert}}, echo)
+			cfg := &conn.Config{ServerName: tc.serverName, RootCAs: tc.roots}
+			_, err := dialGo(t, s, cfg)
+			var ae *alert.Error
+			require.ErrorAs(t, err, &ae)
+			require.False(t, ae.Remote)
+			require.Equal(t, alert.Fatal, ae.Alert.Level)
+			require.ErrorIs(t, err, tc.wantAlert)
+			require.EqualError(t, s.nextErr(t), tc.serverReport)
+		})
+	}
+}
+
+// recordingConn keeps every byte the client writes.
+type recordingConn struct {
+	net.Conn
+	written bytes.Buffer
+}
+
+func (r *recordingConn) Write(p []byte) (int, error) {
+	r.written.Write(p)
+	return r.Conn.Write(p)
+}
+
+func TestFixedRandReplaysClientHello(t *testing.T) {
+	t.Parallel()
+	hello := func() []byte {
+		client, server := net.Pipe()
+		defer client.Close()
+		defer server.Close()
+		rec := &recordingConn{Conn: client}
+		cfg := clientConfig(t)
+		cfg.Rand = rand.NewChaCha8([32]byte{'t', 'l', 's'})
+		c := conn.Client(rec, cfg)
+		go func() {
+			// Read the first flight, then hang up.
+			buf := make([]byte, 4096)
+			server.SetReadDeadline(time.Now().Add(5 * time.Second))
+			io.ReadAtLeast(server, buf, 1)
+			server.Close()
+		}()
+		err := c.Handshake()
+		require.ErrorIs(t, err, conn.ErrTruncated)
+		return rec.written.Bytes()
+	}
+	first, second := hello(), hello()
+	require.Greater(t, len(first), 1000, "ClientHello with an ML-KEM share")
+	require.Equal(t, first, second)
+}

@@ -1,0 +1,65 @@
+package conn
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+
+	"github.com/tlsrecord/tlsrecord/alert"
+	"github.com/tlsrecord/tlsrecord/handshake"
+	"github.com/tlsrecord/tlsrecord/record"
+)
+
+// ConnectionState describes a connection, with crypto/tls's names where
+// they exist, plus how it ended so far.
+type ConnectionState struct {
+	Version            uint16
+	HandshakeComplete  bool
+	CipherSuite        uint16
+	CurveID            tls.CurveID
+	NegotiatedProtocol string
+	ServerName         string
+	PeerCertificates   []*x509.Certificate
+	VerifiedChains     [][]*x509.Certificate
+	HelloRetryRequest  bool
+
+	// CloseNotifySent and CloseNotifyReceived say which close_notify
+	// alerts crossed; Truncated that the transport ended without the
+	// peer's.
+	CloseNotifySent     bool
+	CloseNotifyReceived bool
+	Truncated           bool
+	// TerminalAlert is the fatal alert that ended the connection, sent or
+	// received, or nil.
+	TerminalAlert *alert.Error
+	// DiscardedBytes counts application data discarded unread by Shutdown.
+	DiscardedBytes int64
+}
+
+// Trace observes a connection, in the style of net/http/httptrace. Hooks
+// run synchronously on the reading or writing goroutine, may run
+// concurrently with each other, and must not call back into the Conn.
+// Nil hooks are skipped.
+type Trace struct {
+	AlertSent     func(alert.Alert)
+	AlertReceived func(alert.Alert)
+	RecordRead    func(RecordInfo)
+	RecordWritten func(RecordInfo)
+	// TransportEOF reports the transport's end, and whether it fell between
+	// records.
+	TransportEOF func(atRecordBoundary bool)
+	// SessionTicket receives each NewSessionTicket the server sends
+	// (RFC 8446, Section 4.6.1). tlsrecord does not resume sessions; the
+	// ticket is for the caller to inspect.
+	SessionTicket func(*handshake.NewSessionTicket)
+}
+
+// RecordInfo describes one record as it crossed the wire.
+type RecordInfo struct {
+	// Outer is the header's content type; Inner the real one (they differ
+	// for protected TLS 1.3 records).
+	Outer, Inner record.ContentType
+	// Length is the fragment length on the wire.
+	Length    int
+	Seq       uint64
+	Protected bool
+}

@@ -1,0 +1,65 @@
+package conn
+
+import (
+	"errors"
+
+	"github.com/tlsrecord/tlsrecord/alert"
+	"github.com/tlsrecord/tlsrecord/record"
+)
+
+// transport implements handshake.Transport over the Conn's record layer.
+// The handshake holds both inMu and outMu while it runs.
+type transport struct{ c *Conn }
+
+func (t transport) ReadMessage() ([]byte, error) {
+	c := t.c
+	for {
+		if msg, ok := c.asm.Next(); ok {
+			return msg, nil
+		}
+		if err := c.readRecordLocked(true, nil); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (t transport) WriteMessage(msg []byte) error {
+	_, err := t.c.wr.Seal(record.Handshake, msg)
+	return err
+}
+
+func (t transport) WriteChangeCipherSpec() error {
+	_, err := t.c.wr.Seal(record.ChangeCipherSpec, []byte{1})
+	return err
+}
+
+func (t transport) Flush() error { return t.c.wr.Flush() }
+
+func (t transport) SetReadKeys(o record.Opener) error {
+	// "Handshake messages MUST NOT span key changes. Implementations MUST
+	// verify that all messages immediately preceding a key change align
+	// with a record boundary; if not, then they MUST terminate the
+	// connection with an "unexpected_message" alert" (RFC 8446, Section
+	// 5.1).
+	if t.c.asm.Pending() {
+		return alert.Wrap(alert.UnexpectedMessage, errors.New("tls: handshake message straddles a key change"))
+	}
+	t.c.rd.SetOpener(o)
+	return nil
+}
+
+func (t transport) SetWriteKeys(s record.Sealer) error {
+	t.c.wr.SetSealer(s)
+	return nil
+}
+
+func (t transport) SetVersion(v uint16) {
+	t.c.stateMu.Lock()
+	t.c.version = v
+	t.c.stateMu.Unlock()
+	// Only the initial ClientHello may carry 0x0301; every later record
+	// says 0x0303 (RFC 8446, Section 5.1), crypto/tls checks it.
+	if !t.c.wr.Sealer().Protected() {
+		t.c.wr.SetSealer(record.Plaintext{Version: record.VersionTLS12})
+	}
+}

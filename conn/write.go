@@ -1,0 +1,112 @@
+package conn
+
+import (
+	"net"
+
+	"github.com/tlsrecord/tlsrecord/alert"
+	"github.com/tlsrecord/tlsrecord/handshake"
+	"github.com/tlsrecord/tlsrecord/record"
+)
+
+// writeChunk is how much plaintext one pass of Write seals and sends
+// before it looks for an alert the read side owes the peer.
+const writeChunk = 8 * record.MaxPlaintext
+
+// Write writes application data. It returns the number of bytes whose
+// records were sealed; sealed bytes a timeout left unsent go out first on
+// the next Write or Close.
+func (c *Conn) Write(p []byte) (int, error) {
+	if err := c.Handshake(); err != nil {
+		return 0, err
+	}
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	if err := c.writableLocked(); err != nil {
+		return 0, err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if c.writeDeadlinePassed() {
+		return 0, timeoutError{}
+	}
+	if err := c.payKeyUpdateLocked(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for n < len(p) {
+		m, err := c.wr.Write(record.ApplicationData, p[n:min(len(p), n+writeChunk)])
+		n += m
+		if err != nil {
+			return n, c.writeFailedLocked(err)
+		}
+		if err := c.payOwedLocked(); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// writableLocked reports why nothing may be written, or nil.
+func (c *Conn) writableLocked() error {
+	c.stateMu.Lock()
+	closed, sentClose, terminal := c.closed, c.sentClose || c.shuttingDown, c.terminal
+	c.stateMu.Unlock()
+	switch {
+	case closed:
+		return net.ErrClosed
+	case terminal != nil:
+		return c.payOwedLocked()
+	case sentClose:
+		return ErrWriteClosed
+	}
+	return nil
+}
+
+func (c *Conn) writeFailedLocked(err error) error {
+	if _, ok := alert.Of(err); ok {
+		return c.abort(err, true)
+	}
+	if c.isClosed() {
+		return net.ErrClosed
+	}
+	return err
+}
+
+// payKeyUpdateLocked answers a KeyUpdate with update_requested: "the
+// receiver MUST send a KeyUpdate of its own with request_update set to
+// "update_not_requested" prior to sending its next Application Data
+// record" (RFC 8446, Section 4.6.3). It also rekeys before the AEAD limit
+// of RFC 8446, Section 5.5.
+func (c *Conn) payKeyUpdateLocked() error {
+	owed := c.keyUpdateOwed.Swap(false)
+	if !owed && !c.rekeyNeededLocked() {
+		return nil
+	}
+	return c.sendKeyUpdateLocked(false)
+}
+
+func (c *Conn) rekeyNeededLocked() bool {
+	if c.hs == nil || c.hs.Version != record.VersionTLS13 {
+		return false
+	}
+	s, ok := c.wr.Sealer().(interface{ RekeyNeeded(uint64) bool })
+	return ok && s.RekeyNeeded(c.wr.Seq())
+}
+
+func (c *Conn) sendKeyUpdateLocked(requestPeer bool) error {
+	ku := &handshake.KeyUpdate{}
+	if requestPeer {
+		ku.RequestUpdate = 1
+	}
+	msg, err := ku.Marshal()
+	if err != nil {
+		return c.abort(err, true)
+	}
+	if _, err := c.wr.Write(record.Handshake, msg); err != nil {
+		return c.writeFailedLocked(err)
+	}
+	c.clientSecret = c.hs.Suite.NextTrafficSecret(c.clientSecret)
+	c.wr.SetSealer(c.newKeys13(c.clientSecret))
+	return nil
+}
