@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -180,50 +181,69 @@ func FuzzHandshakeMessages(f *testing.F) {
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		parsed := 0
 		for _, ht := range hsTypes {
-			if hsCheck(t, ht.new, msg) {
+			ok, err := hsCheck(ht.new, msg)
+			if err != nil {
+				t.Fatalf("%T on %x: %v", ht.new(), msg, err)
+			}
+			if ok {
 				parsed++
 			}
 			if len(msg) >= 4 {
 				var b cryptobyte.Builder
 				b.AddUint8(uint8(ht.typ))
 				b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(msg[4:]) })
-				hsCheck(t, ht.new, b.BytesOrPanic())
+				framed := b.BytesOrPanic()
+				if _, err := hsCheck(ht.new, framed); err != nil {
+					t.Fatalf("%T on %x: %v", ht.new(), framed, err)
+				}
 			}
 		}
-		require.LessOrEqual(t, parsed, 1)
+		require.LessOrEqual(t, parsed, 1, "one message parsed as %d types", parsed)
 	})
 }
 
-// hsCheck parses msg into a new message and checks the properties; it
-// reports whether msg parsed.
-func hsCheck(t *testing.T, newMsg func() hsMessage, msg []byte) bool {
-	t.Helper()
+// hsCheck parses msg into a new message and checks the properties,
+// returning the first violation. It uses no testify on the hot path:
+// t.Helper's stack walk would dominate the fuzzer's time.
+func hsCheck(newMsg func() hsMessage, msg []byte) (parsed bool, err error) {
 	input := bytes.Clone(msg)
 	m := newMsg()
-	err := m.Unmarshal(msg)
-	require.Equal(t, input, msg, "Unmarshal must not modify its input")
-	if err != nil {
-		d, ok := alert.Of(err)
-		require.True(t, ok, "error carries no alert: %v", err)
-		require.Contains(t, hsAlerts, d, "%v", err)
-		require.True(t, strings.HasPrefix(err.Error(), "tls: "), err.Error())
-		return false
+	perr := m.Unmarshal(msg)
+	if !bytes.Equal(input, msg) {
+		return false, errors.New("Unmarshal modified its input")
+	}
+	if perr != nil {
+		d, ok := alert.Of(perr)
+		if !ok || !slices.Contains(hsAlerts, d) || !strings.HasPrefix(perr.Error(), "tls: ") {
+			return false, fmt.Errorf("error without an expected alert: %v", perr)
+		}
+		return false, nil
 	}
 	if exts := reflect.ValueOf(m).Elem().FieldByName("Extensions"); exts.IsValid() {
 		types := exts.Interface().([]uint16)
-		sorted := slices.Sorted(slices.Values(types))
-		require.Len(t, slices.Compact(sorted), len(types), "duplicate extension accepted")
+		if len(slices.Compact(slices.Sorted(slices.Values(types)))) != len(types) {
+			return true, fmt.Errorf("duplicate extension accepted: %#04x", types)
+		}
 	}
 	wire, err := m.Marshal()
-	require.NoError(t, err)
-	require.LessOrEqual(t, len(wire), len(msg))
+	if err != nil {
+		return true, fmt.Errorf("marshal of a parsed message: %v", err)
+	}
+	if len(wire) > len(msg) {
+		return true, fmt.Errorf("re-marshal grew from %d to %d bytes: %x", len(msg), len(wire), wire)
+	}
 	again := newMsg()
-	require.NoError(t, again.Unmarshal(wire))
-	require.Equal(t, hsStrip(m), hsStrip(again))
+	if err := again.Unmarshal(wire); err != nil {
+		return true, fmt.Errorf("re-marshalled message does not parse: %v", err)
+	}
+	if !reflect.DeepEqual(hsStrip(m), hsStrip(again)) {
+		return true, fmt.Errorf("round trip changed the message:\n%+v\n%+v", m, again)
+	}
 	wire2, err := again.Marshal()
-	require.NoError(t, err)
-	require.Equal(t, wire, wire2)
-	return true
+	if err != nil || !bytes.Equal(wire, wire2) {
+		return true, fmt.Errorf("second marshal differs (%v): %x vs %x", err, wire, wire2)
+	}
+	return true, nil
 }
 
 // hsReference splits data into whole messages the simple way: msgs up to
