@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"crypto/aes"
 	stdcipher "crypto/cipher"
+	"crypto/tls"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +14,8 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 
 	"github.com/tlsrecord/tlsrecord/cipher"
+	"github.com/tlsrecord/tlsrecord/conn"
+	"github.com/tlsrecord/tlsrecord/internal/testpeer"
 	"github.com/tlsrecord/tlsrecord/record"
 )
 
@@ -194,6 +199,90 @@ func BenchmarkOpen(b *testing.B) {
 						b.Fatal("open failed", err)
 					}
 				}
+			})
+		}
+	}
+}
+
+// BenchmarkConnWrite and BenchmarkConnRead measure a whole client Conn
+// over loopback TCP against crypto/tls's client in the same run: TLS 1.3,
+// AES-128-GCM, a crypto/tls server that discards (Write) or streams
+// (Read). Compare with benchstat after renaming:
+//
+//	go test -run '^$' -bench 'Conn' -count 6 . > conn.txt
+//	grep /tlsrecord/ conn.txt | sed 's|/tlsrecord/|/|' > ours.txt
+//	grep -e /cryptotls/ -e '^[a-z]' conn.txt | sed 's|/cryptotls/|/|' > theirs.txt
+//	benchstat theirs.txt ours.txt
+func BenchmarkConnWrite(b *testing.B) {
+	benchConn(b, func(c net.Conn) { io.Copy(io.Discard, c) }, func(b *testing.B, c net.Conn, buf []byte) {
+		for b.Loop() {
+			if _, err := c.Write(buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkConnRead(b *testing.B) {
+	chunk := bytes.Repeat([]byte("r"), 1<<16)
+	benchConn(b, func(c net.Conn) {
+		for {
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	}, func(b *testing.B, c net.Conn, buf []byte) {
+		for b.Loop() {
+			if _, err := io.ReadFull(c, buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func benchConn(b *testing.B, serve func(net.Conn), run func(*testing.B, net.Conn, []byte)) {
+	cert := testpeer.ECDSACertificate()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				serve(c)
+			}()
+		}
+	}()
+	clients := []struct {
+		name string
+		dial func() (net.Conn, error)
+	}{
+		{"tlsrecord", func() (net.Conn, error) {
+			return conn.Dial("tcp", ln.Addr().String(), &conn.Config{ServerName: testpeer.ServerName, RootCAs: testpeer.Roots(),
+				CipherSuites: []uint16{tls.TLS_AES_128_GCM_SHA256}})
+		}},
+		{"cryptotls", func() (net.Conn, error) {
+			return tls.Dial("tcp", ln.Addr().String(), &tls.Config{ServerName: testpeer.ServerName, RootCAs: testpeer.Roots()})
+		}},
+	}
+	for _, cl := range clients {
+		for _, size := range []int{16384, 1024, 64} {
+			b.Run(cl.name+"/"+strconv.Itoa(size), func(b *testing.B) {
+				c, err := cl.dial()
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer c.Close()
+				buf := bytes.Repeat([]byte("w"), size)
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				run(b, c, buf)
 			})
 		}
 	}
