@@ -1,143 +1,135 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
+	"context"
+	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"time"
 
 	"github.com/tlsrecord/tlsrecord/conn"
+	"github.com/tlsrecord/tlsrecord/internal/testpeer"
 )
 
-// scenario is one way for a server to end a connection.
-type scenario struct {
-	title string
-	// server runs on the server's side after the handshake; raw is the
-	// TCP connection under it.
-	server func(tc *tls.Conn, raw net.Conn)
-	auth   tls.ClientAuthType
+// demoCase is one way a connection can end: a misbehaving peer from
+// internal/testpeer (a man-in-the-middle in front of a real crypto/tls
+// server) and what our client does.
+type demoCase struct {
+	title    string
+	scenario string // a testpeer scenario name
+	client   func(c *conn.Conn, tl *timeline) error
 }
 
-var scenarios = []scenario{
-	{
-		title: "the server answers, then sends close_notify",
-		server: func(tc *tls.Conn, raw net.Conn) {
-			readLine(tc)
-			io.WriteString(tc, "pong\n")
-			tc.Close() // crypto/tls sends close_notify
-		},
-	},
-	{
-		title: "the server answers, then closes TCP without close_notify (truncation)",
-		server: func(tc *tls.Conn, raw net.Conn) {
-			readLine(tc)
-			io.WriteString(tc, "pong\n")
-			raw.Close() // a bare FIN: crypto/tls's own client would call this io.EOF
-		},
-	},
-	{
-		title: "the server requires a client certificate we do not have",
-		auth:  tls.RequireAndVerifyClientCert,
-		server: func(tc *tls.Conn, raw net.Conn) {
-			readLine(tc)
-		},
-	},
+var demoCases = []demoCase{
+	{"we Shutdown and the peer answers: both close_notify alerts cross", "PeerAnswersCloseNotify", pingThenShutdown},
+	{"the peer closes TCP without close_notify: truncation, not io.EOF", "PeerClosesWithoutNotify", readToEnd},
+	{"we Shutdown and the peer never answers: the deadline ends the wait", "PeerNeverAnswers", pingThenShutdown},
+	{"the peer sends close_notify first: io.EOF, and our Close answers", "PeerClosesFirstAfter(5)", pingThenRead},
+	{"the peer sends user_canceled, then close_notify", "PeerUserCanceled", readToEnd},
+	{"the peer sends a fatal alert", "PeerFatalAlert(handshake_failure)", readToEnd},
+	{"the peer asks for a KeyUpdate: ours goes out before our next data", "PeerKeyUpdate(true)", pingTwice},
 }
 
-func readLine(c io.Reader) {
-	buf := make([]byte, 64)
-	c.Read(buf)
-}
-
-// demo runs each scenario against an in-process crypto/tls server and
-// prints the timeline of records and alerts our client saw.
-func demo(w io.Writer) error {
-	cert, roots, err := selfSigned()
-	if err != nil {
-		return err
-	}
-	for i, sc := range scenarios {
-		fmt.Fprintf(w, "\n%d. %s\n", i+1, sc.title)
-		if err := runScenario(w, sc, cert, roots); err != nil {
+// demo runs each case, or only the named scenario, and prints the
+// timeline our client saw through conn.Trace.
+func demo(w io.Writer, only string) error {
+	ran := 0
+	for _, dc := range demoCases {
+		if only != "" && dc.scenario != only {
+			continue
+		}
+		ran++
+		fmt.Fprintf(w, "\n%d. %s  [testpeer %s]\n", ran, dc.title, dc.scenario)
+		if err := runDemoCase(w, dc); err != nil {
 			return err
 		}
 	}
+	if only != "" && ran == 0 {
+		sc, err := testpeer.Lookup(only)
+		if err != nil {
+			return fmt.Errorf("%w; scenarios: %v", err, testpeer.ScenarioNames())
+		}
+		fmt.Fprintf(w, "\n%s\n", sc.Name)
+		return runDemoCase(w, demoCase{scenario: only, client: pingThenShutdown})
+	}
 	return nil
 }
 
-func runScenario(w io.Writer, sc scenario, cert tls.Certificate, roots *x509.CertPool) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func runDemoCase(w io.Writer, dc demoCase) error {
+	sc, err := testpeer.Lookup(dc.scenario)
 	if err != nil {
 		return err
 	}
-	defer ln.Close()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		raw, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer raw.Close()
-		raw.SetDeadline(time.Now().Add(10 * time.Second))
-		tc := tls.Server(raw, &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: sc.auth, ClientCAs: roots})
-		if tc.Handshake() == nil {
-			sc.server(tc, raw)
-		}
-	}()
-	tl := newTimeline(w)
-	c, err := conn.Dial("tcp", ln.Addr().String(), &conn.Config{ServerName: "tlsrec.demo", RootCAs: roots, Trace: tl.trace()})
+	p, err := testpeer.New(testpeer.Config{Scenario: sc})
 	if err != nil {
+		return err
+	}
+	defer p.Close()
+	tl := newTimeline(w)
+	raw, err := net.DialTimeout("tcp", p.Addr(), 5*time.Second)
+	if err != nil {
+		return err
+	}
+	raw.SetDeadline(time.Now().Add(10 * time.Second))
+	c := conn.Client(raw, &conn.Config{ServerName: testpeer.ServerName, RootCAs: testpeer.Roots(), KeyLogWriter: p.KeyLog(), Trace: tl.trace()})
+	if err := c.Handshake(); err != nil {
 		tl.printf("handshake failed: %v", err)
-		<-done
+		c.Close()
 		return nil
 	}
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(c, "ping\n")
-	reply, readErr := io.ReadAll(c)
-	if len(reply) > 0 {
-		tl.printf("read %q", reply)
-	}
+	err = dc.client(c, tl)
 	cs := c.ConnectionState()
 	c.Close()
-	<-done
-	fmt.Fprintf(w, "  => %s\n", ending(cs, readErr))
+	fmt.Fprintf(w, "  => %s\n", ending(cs, err))
 	return nil
 }
 
-// selfSigned makes a throwaway certificate for "tlsrec.demo".
-func selfSigned() (tls.Certificate, *x509.CertPool, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, nil, err
+func pingThenShutdown(c *conn.Conn, tl *timeline) error {
+	io.WriteString(c, "ping\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	err := c.Shutdown(ctx)
+	tl.printf("Shutdown: %v", errOrNil(err))
+	return err
+}
+
+func readToEnd(c *conn.Conn, tl *timeline) error {
+	got, err := io.ReadAll(c)
+	tl.printf("read %q, then %v", got, errOrNil(err))
+	if err == nil {
+		err = io.EOF // io.ReadAll hides the verified close_notify's io.EOF
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "tlsrec.demo"},
-		DNSNames:              []string{"tlsrec.demo"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+	return err
+}
+
+func pingThenRead(c *conn.Conn, tl *timeline) error {
+	io.WriteString(c, "ping\n")
+	err := readToEnd(c, tl)
+	tl.printf("Close: %v", errOrNil(c.Close()))
+	return err
+}
+
+func pingTwice(c *conn.Conn, tl *timeline) error {
+	buf := make([]byte, 5)
+	for _, msg := range []string{"ping\n", "pong\n"} {
+		io.WriteString(c, msg)
+		if _, err := io.ReadFull(c, buf); err != nil {
+			return err
+		}
+		tl.printf("read %q", buf)
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return tls.Certificate{}, nil, err
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return c.Shutdown(ctx)
+}
+
+func errOrNil(err error) string {
+	if err == nil {
+		return "<nil>"
 	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return tls.Certificate{}, nil, err
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "context deadline exceeded"
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, roots, nil
+	return err.Error()
 }

@@ -2,8 +2,8 @@
 // a timeline: every record each way (outer and real content type, length,
 // sequence number), every alert, and how the connection ended.
 //
-//	tlsrec demo               connect to in-process servers that end connections in different ways
-//	tlsrec dial host:port     connect to a real server, send an HTTP/1.0 request, show the exchange
+//	tlsrec demo [-scenario NAME]  our client against misbehaving peers (internal/testpeer)
+//	tlsrec dial host:port         a real server: an HTTP/1.0 request and the exchange
 package main
 
 import (
@@ -14,8 +14,9 @@ import (
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
-  tlsrec demo            show how connections end, against in-process servers
-  tlsrec dial host:port  show the record and alert exchange with a real server`)
+  tlsrec demo [-scenario NAME]  show how connections end, against misbehaving peers
+                                (NAME: a testpeer scenario, e.g. "PeerFatalAlert(decode_error)")
+  tlsrec dial host:port         show the record and alert exchange with a real server`)
 	os.Exit(2)
 }
 
@@ -28,7 +29,10 @@ func main() {
 	var err error
 	switch flag.Arg(0) {
 	case "demo":
-		err = demo(os.Stdout)
+		fs := flag.NewFlagSet("demo", flag.ExitOnError)
+		only := fs.String("scenario", "", "run only this testpeer scenario")
+		fs.Parse(flag.Args()[1:])
+		err = demo(os.Stdout, *only)
 	case "dial":
 		if flag.NArg() != 2 {
 			usage()

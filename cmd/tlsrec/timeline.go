@@ -64,13 +64,15 @@ func ending(cs conn.ConnectionState, readErr error) string {
 	case cs.TerminalAlert != nil && cs.TerminalAlert.Remote:
 		return "the peer sent a fatal alert: " + cs.TerminalAlert.Error()
 	case cs.TerminalAlert != nil:
-		return "we sent a fatal alert: " + cs.TerminalAlert.Error()
+		return "we failed the connection (its alert goes out unless our close_notify already did): " + cs.TerminalAlert.Error()
 	case cs.CloseNotifyReceived && cs.CloseNotifySent:
 		return "clean: close_notify crossed both ways"
 	case cs.CloseNotifyReceived:
 		return "clean: the peer sent close_notify (io.EOF)"
 	case cs.Truncated:
 		return fmt.Sprintf("TRUNCATED: the transport closed without close_notify (%v)", readErr)
+	case cs.CloseNotifySent:
+		return fmt.Sprintf("our close_notify went out; the peer's never came (%v)", readErr)
 	}
 	return fmt.Sprintf("open (last read: %v)", readErr)
 }
