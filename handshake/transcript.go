@@ -5,8 +5,6 @@ import (
 	_ "crypto/sha256" // SHA-256 for the TLS 1.3 suites' transcript
 	_ "crypto/sha512" // SHA-384 for TLS_AES_256_GCM_SHA384
 	"hash"
-
-	"golang.org/x/crypto/cryptobyte"
 )
 
 // Transcript is the running transcript hash of the handshake (RFC 8446,
@@ -95,24 +93,15 @@ func (t *Transcript) RewriteForHRR() {
 	}
 	chHash := t.hash.Sum(nil)
 	t.hash.Reset()
-	t.hash.Write(messageHashFromSum(chHash))
+	t.hash.Write(MessageHash(chHash))
 }
 
-// messageHash returns the message_hash message for ClientHello1 ch.
+// messageHash returns the message_hash message that stands for
+// ClientHello1 ch: "Transcript-Hash(ClientHello1, HelloRetryRequest, ...
+// Mn) = Hash(message_hash || 00 00 Hash.length || Hash(ClientHello1) ||
+// HelloRetryRequest || ... || Mn)" (RFC 8446, Section 4.4.1).
 func messageHash(h crypto.Hash, ch []byte) []byte {
 	d := h.New()
 	d.Write(ch)
-	return messageHashFromSum(d.Sum(nil))
-}
-
-// messageHashFromSum builds the message inside "Transcript-Hash(
-// ClientHello1, HelloRetryRequest, ... Mn) = Hash(message_hash || 00 00
-// Hash.length || Hash(ClientHello1) || HelloRetryRequest || ... || Mn)"
-// (RFC 8446, Section 4.4.1): handshake type 254 and a 24-bit length, then
-// Hash(ClientHello1).
-func messageHashFromSum(sum []byte) []byte {
-	var b cryptobyte.Builder
-	b.AddUint8(uint8(TypeMessageHash))
-	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(sum) })
-	return b.BytesOrPanic() // our own hash, never peer data
+	return MessageHash(d.Sum(nil))
 }
