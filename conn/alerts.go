@@ -87,7 +87,11 @@ func (c *Conn) payOwedLocked() error {
 	terminal := c.terminal
 	c.stateMu.Unlock()
 	if a != nil {
-		c.writeAlertLocked(*a)
+		if a.Level == alert.Fatal {
+			c.writeAlertLocked(*a) // abort already decided it may go out
+		} else {
+			c.writeNonFatalLocked(*a)
+		}
 	}
 	if terminal != nil {
 		return terminal
@@ -129,6 +133,7 @@ func (c *Conn) handleAlert(body []byte, handshaking bool) error {
 		if handshaking {
 			return c.abort(alert.Wrap(alert.UnexpectedMessage, errors.New("tls: close_notify during the handshake")), handshaking)
 		}
+		c.answerCloseNotify()
 		return io.EOF
 	case !alert.IsFatal(a, tls13):
 		// TLS 1.3 user_canceled ("This alert notifies the recipient that

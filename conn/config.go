@@ -9,7 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/tlsrecord/tlsrecord/cipher"
 	"github.com/tlsrecord/tlsrecord/handshake"
 	"github.com/tlsrecord/tlsrecord/record"
 )
@@ -31,14 +30,20 @@ type Config struct {
 	NextProtos []string
 	// MinVersion and MaxVersion bound the protocol version, with
 	// crypto/tls's values (tls.VersionTLS12, tls.VersionTLS13). Zero means
-	// TLS 1.2 and TLS 1.3.
+	// TLS 1.2 and TLS 1.3; older versions are never spoken, so a lower
+	// MinVersion means TLS 1.2. One ClientHello offers every version in
+	// the range.
 	MinVersion, MaxVersion uint16
 	// CipherSuites lists the suites to offer, TLS 1.2 and 1.3 alike, in our
-	// order of preference. Nil means every suite the cipher package has;
-	// when the list names no TLS 1.3 suite, all TLS 1.3 suites are offered.
+	// order of preference (the TLS 1.3 ones go first on the wire). Nil
+	// means every suite the cipher package has; when the list names no
+	// suite of an enabled version, all of that version's suites are
+	// offered. TLS 1.2 has the six ECDHE_ECDSA and ECDHE_RSA suites with
+	// AES-GCM and ChaCha20-Poly1305 only.
 	CipherSuites []uint16
 	// CurvePreferences lists the key exchange groups to offer, in order.
-	// Nil means X25519MLKEM768, X25519, P-256, P-384.
+	// Nil means X25519MLKEM768, X25519, P-256, P-384. TLS 1.2's ECDHE uses
+	// X25519, P-256 and P-384; X25519MLKEM768 is TLS 1.3 only.
 	CurvePreferences []tls.CurveID
 	// Certificates are client certificates; the first whose key can sign a
 	// scheme the server accepts answers a CertificateRequest.
@@ -62,6 +67,16 @@ type Config struct {
 	Time func() time.Time
 	// Trace, when set, observes records, alerts and tickets.
 	Trace *Trace
+	// AllowNoExtendedMasterSecret accepts a TLS 1.2 server that does not
+	// support the extended master secret (RFC 7627). Such a handshake is
+	// open to the triple handshake attack's key synchronization, so
+	// ExportKeyingMaterial then fails (RFC 7627, Section 5.4). By default
+	// the handshake fails with handshake_failure.
+	AllowNoExtendedMasterSecret bool
+	// DisableCloseNotifyReply stops the automatic answer to a TLS 1.2
+	// close_notify (RFC 5246, Section 7.2.1): the caller sends its own with
+	// CloseWrite, Shutdown or Close, and may write before that.
+	DisableCloseNotifyReply bool
 }
 
 var defaultGroups = []handshake.CurveID{handshake.X25519MLKEM768, handshake.X25519, handshake.CurveP256, handshake.CurveP384}
@@ -73,15 +88,13 @@ func (c *Config) handshakeConfig() (*handshake.Config, error) {
 		// Without a name the host name check would be silently skipped.
 		return nil, errors.New("tls: either ServerName or InsecureSkipVerify must be set in the Config")
 	}
-	minV, maxV := c.MinVersion, c.MaxVersion
-	if minV == 0 {
-		minV = record.VersionTLS12
-	}
-	if maxV == 0 {
+	// TLS 1.2 is the oldest version spoken: a lower MinVersion means 1.2.
+	minV, maxV := max(c.MinVersion, record.VersionTLS12), c.MaxVersion
+	if maxV == 0 || maxV > record.VersionTLS13 {
 		maxV = record.VersionTLS13
 	}
-	if maxV < record.VersionTLS13 || minV > maxV {
-		return nil, errors.New("tls: no supported version in [MinVersion, MaxVersion]: this client speaks TLS 1.3 only so far")
+	if maxV < record.VersionTLS12 || minV > maxV {
+		return nil, errors.New("tls: no supported version in [MinVersion, MaxVersion]: this client speaks TLS 1.2 and TLS 1.3")
 	}
 	hc := &handshake.Config{
 		ServerName:           c.ServerName,
@@ -90,13 +103,15 @@ func (c *Config) handshakeConfig() (*handshake.Config, error) {
 		NextProtos:           c.NextProtos,
 		MinVersion:           minV,
 		MaxVersion:           maxV,
-		CipherSuites:         suites13(c.CipherSuites),
+		CipherSuites:         c.CipherSuites, // the handshake keeps those of the offered versions
 		Groups:               groups(c.CurvePreferences),
 		Certificates:         c.Certificates,
 		GetClientCertificate: c.GetClientCertificate,
 		KeyLogWriter:         c.KeyLogWriter,
 		Rand:                 c.Rand,
 		Time:                 c.Time,
+
+		AllowNoExtendedMasterSecret: c.AllowNoExtendedMasterSecret,
 	}
 	if hc.Rand == nil {
 		hc.Rand = rand.Reader
@@ -104,28 +119,14 @@ func (c *Config) handshakeConfig() (*handshake.Config, error) {
 	if hc.Time == nil {
 		hc.Time = time.Now
 	}
+	if maxV < record.VersionTLS13 {
+		// X25519MLKEM768 exists for TLS 1.3's key_share only.
+		hc.Groups = slices.DeleteFunc(hc.Groups, func(g handshake.CurveID) bool { return g == handshake.X25519MLKEM768 })
+	}
 	if len(hc.Groups) == 0 {
 		return nil, errors.New("tls: CurvePreferences names no supported group")
 	}
 	return hc, nil
-}
-
-func suites13(ids []uint16) []uint16 {
-	var out []uint16
-	for _, id := range ids {
-		if s := cipher.SuiteByID(id); s != nil && s.Version == record.VersionTLS13 {
-			out = append(out, id)
-		}
-	}
-	if len(out) > 0 {
-		return out
-	}
-	for _, s := range cipher.Suites() {
-		if s.Version == record.VersionTLS13 {
-			out = append(out, s.ID)
-		}
-	}
-	return out
 }
 
 func groups(prefs []tls.CurveID) []handshake.CurveID {

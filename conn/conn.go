@@ -38,6 +38,9 @@ type Conn struct {
 	keyUpdates   int
 	tickets      int
 	ccsSeen      int
+	hellos       int    // TLS 1.2 HelloRequests since the last application data
+	expectCCS    bool   // TLS 1.2: the handshake waits for the server's ChangeCipherSpec
+	gotCCS       bool   // ... and it arrived
 	serverSecret []byte // current server application traffic secret
 
 	// The write side; outMu guards every field down to stateMu.
@@ -193,6 +196,9 @@ func stateOf(s *handshake.State, complete bool) ConnectionState {
 		PeerCertificates:   s.PeerCertificates,
 		VerifiedChains:     s.VerifiedChains,
 		HelloRetryRequest:  s.HelloRetryRequest,
+
+		ExtendedMasterSecret: s.ExtendedMasterSecret,
+		SecureRenegotiation:  s.SecureRenegotiation,
 	}
 	if s.Suite != nil {
 		cs.CipherSuite = s.Suite.ID
@@ -200,8 +206,11 @@ func stateOf(s *handshake.State, complete bool) ConnectionState {
 	return cs
 }
 
-// ExportKeyingMaterial returns length bytes of keying material derived from
-// the exporter master secret (RFC 8446, Section 7.5).
+// ExportKeyingMaterial returns length bytes of keying material: from the
+// exporter master secret in TLS 1.3 (RFC 8446, Section 7.5), from the
+// master secret with the PRF in TLS 1.2 (RFC 5705), where it fails unless
+// the extended master secret was negotiated (RFC 7627, Section 5.4). In
+// TLS 1.2 a nil context and an empty one give different outputs.
 func (c *Conn) ExportKeyingMaterial(label string, context []byte, length int) ([]byte, error) {
 	if !c.handshakeDone.Load() {
 		return nil, errors.New("tls: ExportKeyingMaterial before the handshake completed")

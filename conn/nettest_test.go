@@ -17,7 +17,7 @@ import (
 // ConcurrentMethods.)
 func TestNetConnContract(t *testing.T) {
 	t.Parallel()
-	for _, v := range []uint16{tls.VersionTLS13} {
+	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 		t.Run(tls.VersionName(v), func(t *testing.T) {
 			nettest.TestConn(t, func() (c1, c2 net.Conn, stop func(), err error) {
 				return tlsPipe(t, v)

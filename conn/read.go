@@ -108,7 +108,7 @@ func (c *Conn) readRecordLocked(handshaking bool, dst []byte) error {
 			return c.abort(alert.Wrap(alert.UnexpectedMessage, errors.New("tls: application data before the handshake completed")), handshaking)
 		}
 		if len(rec.Payload) > 0 {
-			c.keyUpdates, c.tickets, c.warnings = 0, 0, 0
+			c.keyUpdates, c.tickets, c.warnings, c.hellos = 0, 0, 0, 0
 		}
 		c.input = rec.Payload
 		return nil
@@ -125,6 +125,9 @@ func (c *Conn) readRecordLocked(handshaking bool, dst []byte) error {
 // receives a protected change_cipher_spec record MUST abort the handshake
 // with an "unexpected_message" alert."
 func (c *Conn) handleCCS(rec record.Record, handshaking bool) error {
+	if c.negotiatedVersion() == record.VersionTLS12 {
+		return c.handleCCS12(rec, handshaking)
+	}
 	if !handshaking || rec.Protected || len(rec.Payload) != 1 || rec.Payload[0] != 1 {
 		return c.abort(alert.Wrap(alert.UnexpectedMessage, errors.New("tls: unexpected change_cipher_spec")), handshaking)
 	}
@@ -175,23 +178,28 @@ func (c *Conn) localStop(err error) error {
 }
 
 // handlePostHandshake processes the handshake messages the server may send
-// after the handshake (RFC 8446, Section 4.6).
+// after the handshake: NewSessionTicket and KeyUpdate in TLS 1.3 (RFC 8446,
+// Section 4.6), HelloRequest in TLS 1.2 (RFC 5246, Section 7.4.1.1).
 func (c *Conn) handlePostHandshake() error {
+	tls12 := c.hs.Version == record.VersionTLS12
 	for {
 		msg, ok := c.asm.Next()
 		if !ok {
 			return nil
 		}
 		var err error
-		switch handshake.MsgType(msg[0]) {
-		case handshake.TypeNewSessionTicket:
+		switch typ := handshake.MsgType(msg[0]); {
+		case tls12 && typ == handshake.TypeHelloRequest:
+			err = c.handleHelloRequest(msg)
+		case !tls12 && typ == handshake.TypeNewSessionTicket:
 			err = c.handleTicket(msg)
-		case handshake.TypeKeyUpdate:
+		case !tls12 && typ == handshake.TypeKeyUpdate:
 			err = c.handleKeyUpdate(msg)
 		default:
 			// We never send post_handshake_auth, so a CertificateRequest is
-			// unexpected too (RFC 8446, Section 4.6.2).
-			err = alert.Wrap(alert.UnexpectedMessage, fmt.Errorf("tls: unexpected post-handshake %v", handshake.MsgType(msg[0])))
+			// unexpected too (RFC 8446, Section 4.6.2); TLS 1.2 allows only
+			// HelloRequest, as we offer no session ticket.
+			err = alert.Wrap(alert.UnexpectedMessage, fmt.Errorf("tls: unexpected post-handshake %v", typ))
 		}
 		if err != nil {
 			return c.abort(err, false)

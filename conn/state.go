@@ -21,6 +21,11 @@ type ConnectionState struct {
 	PeerCertificates   []*x509.Certificate
 	VerifiedChains     [][]*x509.Certificate
 	HelloRetryRequest  bool
+	// ExtendedMasterSecret and SecureRenegotiation say, for TLS 1.2, that
+	// the server answered extended_master_secret (RFC 7627) and
+	// renegotiation_info (RFC 5746). tlsrecord never renegotiates.
+	ExtendedMasterSecret bool
+	SecureRenegotiation  bool
 
 	// CloseNotifySent and CloseNotifyReceived say which close_notify
 	// alerts crossed; Truncated that the transport ended without the

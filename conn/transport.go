@@ -33,6 +33,30 @@ func (t transport) WriteChangeCipherSpec() error {
 	return err
 }
 
+// ReadChangeCipherSpec reads records until the server's TLS 1.2
+// ChangeCipherSpec, which handleCCS12 judges. Alerts are handled as
+// everywhere; HelloRequests are ignored (RFC 5246, Section 7.4.1.1); any
+// other handshake message is an unexpected_message: "It is essential that
+// a change cipher spec message be received between the other handshake
+// messages and the Finished message" (RFC 5246, Section 7.4.9).
+func (t transport) ReadChangeCipherSpec() error {
+	c := t.c
+	if err := c.dropHelloRequestsLocked(); err != nil {
+		return err
+	}
+	c.expectCCS, c.gotCCS = true, false
+	defer func() { c.expectCCS, c.gotCCS = false, false }()
+	for !c.gotCCS {
+		if err := c.readRecordLocked(true, nil); err != nil {
+			return err
+		}
+		if err := c.dropHelloRequestsLocked(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (t transport) Flush() error { return t.c.wr.Flush() }
 
 func (t transport) SetReadKeys(o record.Opener) error {

@@ -35,29 +35,49 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	n := 0
 	for n < len(p) {
-		m, err := c.wr.Write(record.ApplicationData, p[n:min(len(p), n+writeChunk)])
+		chunk := p[n:min(len(p), n+writeChunk)]
+		if err := c.aeadLimitLocked(len(chunk)); err != nil {
+			return n, err
+		}
+		m, err := c.wr.Write(record.ApplicationData, chunk)
 		n += m
 		if err != nil {
 			return n, c.writeFailedLocked(err)
 		}
+		// An alert the read side owed goes out between chunks; after an
+		// answering TLS 1.2 close_notify the rest is discarded: "close down
+		// the connection immediately, discarding any pending writes"
+		// (RFC 5246, Section 7.2.1).
 		if err := c.payOwedLocked(); err != nil {
 			return n, err
+		}
+		if n < len(p) && c.closeNotifySent() {
+			return n, ErrWriteClosed
 		}
 	}
 	return n, nil
 }
 
-// writableLocked reports why nothing may be written, or nil.
-func (c *Conn) writableLocked() error {
+func (c *Conn) closeNotifySent() bool {
 	c.stateMu.Lock()
-	closed, sentClose, terminal := c.closed, c.sentClose || c.shuttingDown, c.terminal
-	c.stateMu.Unlock()
-	switch {
-	case closed:
+	defer c.stateMu.Unlock()
+	return c.sentClose
+}
+
+// writableLocked reports why nothing may be written, or nil. It first
+// sends any alert the read side owes the peer, so that it precedes our
+// next record.
+func (c *Conn) writableLocked() error {
+	if c.isClosed() {
 		return net.ErrClosed
-	case terminal != nil:
-		return c.payOwedLocked()
-	case sentClose:
+	}
+	if err := c.payOwedLocked(); err != nil {
+		return err // the sticky error of a connection that is over
+	}
+	c.stateMu.Lock()
+	sentClose := c.sentClose || c.shuttingDown
+	c.stateMu.Unlock()
+	if sentClose {
 		return ErrWriteClosed
 	}
 	return nil

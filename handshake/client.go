@@ -3,9 +3,13 @@ package handshake
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"time"
 
+	"github.com/tlsrecord/tlsrecord/alert"
 	"github.com/tlsrecord/tlsrecord/cipher"
 	"github.com/tlsrecord/tlsrecord/record"
 )
@@ -24,6 +28,12 @@ type Transport interface {
 	// WriteChangeCipherSpec seals a change_cipher_spec record (body 0x01)
 	// under the current write protection into the pending flight.
 	WriteChangeCipherSpec() error
+	// ReadChangeCipherSpec reads TLS 1.2's ChangeCipherSpec: the next
+	// record that is not an alert must be an unprotected change_cipher_spec
+	// of body 0x01, with no handshake message buffered before it, else the
+	// transport fails with unexpected_message (RFC 5246, Sections 7.1 and
+	// 7.4.9).
+	ReadChangeCipherSpec() error
 	Flush() error
 	// SetReadKeys installs new read protection. "Handshake messages MUST
 	// NOT span key changes" (RFC 8446, Section 5.1): the transport fails
@@ -43,21 +53,29 @@ type Config struct {
 	RootCAs            *x509.CertPool
 	InsecureSkipVerify bool
 	NextProtos         []string
-	MinVersion         uint16
-	MaxVersion         uint16
-	// CipherSuites lists the suites to offer, in our preference order.
+	// MinVersion and MaxVersion bound the versions offered: TLS 1.2
+	// (record.VersionTLS12) and TLS 1.3 (record.VersionTLS13).
+	MinVersion uint16
+	MaxVersion uint16
+	// CipherSuites lists the suites to offer, in our preference order;
+	// suites of a version outside [MinVersion, MaxVersion] are left out.
 	CipherSuites []uint16
 	// Groups lists the groups to offer in supported_groups, in order.
+	// X25519MLKEM768 is left out when TLS 1.3 is not offered.
 	Groups               []CurveID
 	Certificates         []tls.Certificate
 	GetClientCertificate func(*tls.CertificateRequestInfo) (*tls.Certificate, error)
-	// VerifyConnection runs after the server's CertificateVerify is checked
-	// and before its Finished; an error fails the handshake with
-	// bad_certificate.
+	// VerifyConnection runs after the server's CertificateVerify (TLS 1.3)
+	// or ServerKeyExchange signature (TLS 1.2) is checked and before its
+	// Finished; an error fails the handshake with bad_certificate.
 	VerifyConnection func(*State) error
 	KeyLogWriter     io.Writer
 	Rand             io.Reader
 	Time             func() time.Time
+	// AllowNoExtendedMasterSecret lets a TLS 1.2 handshake go on with a
+	// server that does not answer extended_master_secret (RFC 7627). The
+	// connection's ExportKeyingMaterial then refuses to work.
+	AllowNoExtendedMasterSecret bool
 }
 
 // State is what a completed handshake established.
@@ -77,17 +95,264 @@ type State struct {
 	ClientSecret   []byte
 	ServerSecret   []byte
 	ExporterSecret []byte
+
+	// TLS 1.2: whether the master secret is the extended one (RFC 7627)
+	// and the server answered renegotiation_info (RFC 5746), and what the
+	// RFC 5705 exporter needs.
+	ExtendedMasterSecret bool
+	SecureRenegotiation  bool
+	MasterSecret         []byte
+	ServerRandom         []byte
 }
 
-// ExportKeyingMaterial implements RFC 8446, Section 7.5 for the state.
+// ExportKeyingMaterial implements the exporter of the negotiated version:
+// RFC 8446, Section 7.5 for TLS 1.3, RFC 5705 for TLS 1.2 (which refuses
+// to work without the extended master secret, RFC 7627, Section 5.4).
 func (s *State) ExportKeyingMaterial(label string, context []byte, length int) ([]byte, error) {
+	if s.Version == record.VersionTLS12 {
+		return exportKeyingMaterialTLS12(s, label, context, length)
+	}
 	return ExportKeyingMaterial(s.Suite, s.ExporterSecret, label, context, length)
 }
 
+// maxHelloRequests bounds the HelloRequests ignored during one handshake,
+// as conn bounds those after it (STYLE.md policy table).
+const maxHelloRequests = 4
+
 // Client runs the client side of a handshake over t and returns the
-// negotiated state. Every error carries the alert conn must send, or is the
-// transport's own (a remote alert, an I/O error).
+// negotiated state. It sends one ClientHello offering every version in
+// [MinVersion, MaxVersion], reads the ServerHello, and goes on with the
+// TLS 1.3 or the TLS 1.2 flow. Every error carries the alert conn must
+// send, or is the transport's own (a remote alert, an I/O error).
 func Client(t Transport, cfg *Config) (*State, error) {
-	hs := &clientHandshakeTLS13{t: t, cfg: cfg}
-	return hs.handshake()
+	ch, err := newClientHello(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.WriteMessage(ch.msg); err != nil {
+		return nil, err
+	}
+	if err := t.Flush(); err != nil {
+		return nil, err
+	}
+	r := &messageReader{t: t, skipHelloRequests: ch.offer12}
+	msg, err := r.read(TypeServerHello)
+	if err != nil {
+		return nil, err
+	}
+	sh := new(ServerHello)
+	if err := sh.Unmarshal(msg); err != nil {
+		return nil, err
+	}
+	version, err := ch.negotiateVersion(sh)
+	if err != nil {
+		return nil, err
+	}
+	if version == record.VersionTLS13 {
+		return newClientHandshakeTLS13(t, cfg, ch).handshake(sh, msg)
+	}
+	return newClientHandshakeTLS12(t, cfg, ch, r).handshake(sh, msg)
+}
+
+// clientHello is the first ClientHello as sent, with the secrets behind
+// its key shares.
+type clientHello struct {
+	hello   *ClientHello
+	msg     []byte         // the whole message as sent
+	shares  []*ClientShare // TLS 1.3 key shares
+	offer13 bool
+	offer12 bool
+}
+
+// newClientHello builds the ClientHello (RFC 8446, Section 4.1.2; RFC 5246,
+// Section 7.4.1.2). Every random byte comes from Config.Rand, so a fixed
+// Rand replays the handshake byte for byte.
+func newClientHello(cfg *Config) (*clientHello, error) {
+	ch := &clientHello{
+		offer13: cfg.MinVersion <= record.VersionTLS13 && cfg.MaxVersion >= record.VersionTLS13,
+		offer12: cfg.MinVersion <= record.VersionTLS12 && cfg.MaxVersion >= record.VersionTLS12,
+	}
+	groups := cfg.Groups
+	if !ch.offer13 {
+		// The hybrid group exists for TLS 1.3 key_share only.
+		groups = slices.DeleteFunc(slices.Clone(groups), func(g CurveID) bool { return g == X25519MLKEM768 })
+	}
+	suites := offeredSuites(cfg.CipherSuites, ch.offer13, ch.offer12)
+	if (!ch.offer13 && !ch.offer12) || len(groups) == 0 || len(suites) == 0 {
+		return nil, alert.Wrap(alert.InternalError, errors.New("tls: no version, group or cipher suite to offer"))
+	}
+	random, err := readRand(cfg.Rand, randomLen)
+	if err != nil {
+		return nil, err
+	}
+	var sessionID []byte
+	if ch.offer13 {
+		// Middlebox compatibility mode (RFC 8446, Appendix D.4). A TLS 1.2
+		// only client has no session to resume and sends none.
+		if sessionID, err = readRand(cfg.Rand, maxSessionIDLen); err != nil {
+			return nil, err
+		}
+		for _, g := range initialShareGroups(groups) {
+			share, err := GenerateKeyShare(cfg.Rand, g)
+			if err != nil {
+				return nil, alert.Wrap(alert.InternalError, err)
+			}
+			ch.shares = append(ch.shares, share)
+		}
+	}
+	schemes := SupportedSignatureSchemes()
+	ch.hello = &ClientHello{
+		Vers:                    record.VersionTLS12,
+		Random:                  random,
+		SessionID:               sessionID,
+		CipherSuites:            suites,
+		CompressionMethods:      []uint8{0},
+		ServerName:              cfg.ServerName,
+		SupportedGroups:         groups,
+		SignatureAlgorithms:     schemes,
+		SignatureAlgorithmsCert: schemes,
+		ALPNProtocols:           cfg.NextProtos,
+	}
+	ch.addVersionExtensions()
+	if ch.msg, err = ch.hello.Marshal(); err != nil {
+		return nil, alert.Wrap(alert.InternalError, err)
+	}
+	return ch, nil
+}
+
+// addVersionExtensions adds what each offered version needs: for TLS 1.3
+// supported_versions, key_share and psk_key_exchange_modes; for TLS 1.2
+// an empty extended_master_secret ("In all handshakes, a client
+// implementing this document MUST send the "extended_master_secret"
+// extension in its ClientHello", RFC 7627, Section 5.2), an empty
+// renegotiation_info ("The client MUST include either an empty
+// "renegotiation_info" extension, or the TLS_EMPTY_RENEGOTIATION_INFO_SCSV
+// signaling cipher suite value in the ClientHello", RFC 5746, Section 3.4)
+// and ec_point_formats [uncompressed] (RFC 8422, Section 5.1.2).
+func (ch *clientHello) addVersionExtensions() {
+	m := ch.hello
+	if ch.offer13 {
+		m.SupportedVersions = []uint16{record.VersionTLS13}
+		if ch.offer12 {
+			m.SupportedVersions = append(m.SupportedVersions, record.VersionTLS12)
+		}
+		for _, s := range ch.shares {
+			m.KeyShares = append(m.KeyShares, KeyShare{Group: s.Group(), Data: s.Public()})
+		}
+		m.PSKModes = []uint8{pskModeDHE}
+	}
+	if ch.offer12 {
+		m.ExtendedMasterSecret = true
+		m.SecureRenegotiation = true
+		m.ECPointFormats = []uint8{PointFormatUncompressed}
+	}
+}
+
+// offeredSuites keeps the suites of ids of an offered version, TLS 1.3
+// ones first, each version's in the order of ids. A version whose suites
+// ids does not name gets all of its suites, in the cipher package's order.
+func offeredSuites(ids []uint16, offer13, offer12 bool) []uint16 {
+	var out []uint16
+	for _, v := range []struct {
+		version uint16
+		offer   bool
+	}{{record.VersionTLS13, offer13}, {record.VersionTLS12, offer12}} {
+		if !v.offer {
+			continue
+		}
+		var named []uint16
+		for _, id := range ids {
+			if s := cipher.SuiteByID(id); s != nil && s.Version == v.version && !slices.Contains(named, id) {
+				named = append(named, id)
+			}
+		}
+		if len(named) == 0 {
+			for _, s := range cipher.Suites() {
+				if s.Version == v.version {
+					named = append(named, s.ID)
+				}
+			}
+		}
+		out = append(out, named...)
+	}
+	return out
+}
+
+// negotiateVersion returns the version the ServerHello selects, applying
+// RFC 8446, Sections 4.1.3 and 4.2.1 (supported_versions and the downgrade
+// sentinels) and RFC 5246, Appendix E.1 (legacy negotiation).
+func (ch *clientHello) negotiateVersion(sh *ServerHello) (uint16, error) {
+	if sh.SupportedVersion != 0 || sh.IsHelloRetryRequest() {
+		// "If the "supported_versions" extension in the ServerHello
+		// contains a version not offered by the client or contains a
+		// version prior to TLS 1.3, the client MUST abort the handshake
+		// with an "illegal_parameter" alert" (RFC 8446, Section 4.2.1). A
+		// HelloRetryRequest without the extension is judged by the TLS 1.3
+		// flow.
+		if (sh.SupportedVersion != 0 && sh.SupportedVersion != record.VersionTLS13) || !ch.offer13 {
+			return 0, alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: server selected unoffered version %#04x", sh.SupportedVersion))
+		}
+		return record.VersionTLS13, nil
+	}
+	// "TLS 1.3 clients receiving a ServerHello indicating TLS 1.2 or below
+	// MUST check that the last 8 bytes are not equal to either of these
+	// values. TLS 1.2 clients SHOULD also check that the last 8 bytes are
+	// not equal to the second value if the ServerHello indicates TLS 1.1
+	// or below. If a match is found, the client MUST abort the handshake
+	// with an "illegal_parameter" alert" (RFC 8446, Section 4.1.3). The
+	// check precedes the version floor: a sentinel names the attack.
+	tail := [8]byte(sh.Random[randomLen-8:])
+	if sh.Vers <= record.VersionTLS12 && (ch.offer13 && (tail == DowngradeTLS12 || tail == DowngradeTLS11) ||
+		!ch.offer13 && sh.Vers < record.VersionTLS12 && tail == DowngradeTLS11) {
+		return 0, alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: downgrade sentinel in a %#04x server_hello", sh.Vers))
+	}
+	switch {
+	case sh.Vers == record.VersionTLS12 && ch.offer12:
+		return record.VersionTLS12, nil
+	case sh.Vers <= record.VersionTLS12:
+		// Below MinVersion (STYLE.md policy table; TLS 1.2 is not offered
+		// only when MinVersion is TLS 1.3): "If the version chosen by the
+		// server is not supported by the client (or is not acceptable),
+		// the client MUST abort the handshake with a "protocol_version"
+		// alert" (RFC 8446, Appendix D.1).
+		return 0, alert.Wrap(alert.ProtocolVersion, fmt.Errorf("tls: server selected unsupported protocol version %#04x", sh.Vers))
+	}
+	// legacy_version above the 0x0303 we sent, without supported_versions.
+	return 0, alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: server selected unoffered version %#04x", sh.Vers))
+}
+
+// messageReader reads handshake messages, skipping TLS 1.2 HelloRequests
+// when TLS 1.2 is offered: "This message will be ignored by the client if
+// the client is currently negotiating a session", and "This message MUST
+// NOT be included in the message hashes" (RFC 5246, Section 7.4.1.1), so
+// the caller never sees one. More than maxHelloRequests is a flood.
+type messageReader struct {
+	t                 Transport
+	skipHelloRequests bool
+	helloRequests     int
+}
+
+// read returns the next message, which must be of type want.
+func (r *messageReader) read(want MsgType) ([]byte, error) {
+	msg, err := r.next()
+	if err != nil {
+		return nil, err
+	}
+	return msg, expectType(msg, want)
+}
+
+// next returns the next message that is not a skipped HelloRequest.
+func (r *messageReader) next() ([]byte, error) {
+	for {
+		msg, err := r.t.ReadMessage()
+		if err != nil || !r.skipHelloRequests || len(msg) == 0 || MsgType(msg[0]) != TypeHelloRequest {
+			return msg, err
+		}
+		if err := new(HelloRequest).Unmarshal(msg); err != nil {
+			return nil, err
+		}
+		if r.helloRequests++; r.helloRequests > maxHelloRequests {
+			return nil, alert.Wrap(alert.UnexpectedMessage, errors.New("tls: too many HelloRequest messages during the handshake"))
+		}
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 
 	"github.com/tlsrecord/tlsrecord/alert"
@@ -35,15 +34,25 @@ type clientHandshakeTLS13 struct {
 	serverCerts [][]byte
 }
 
-func (hs *clientHandshakeTLS13) handshake() (*State, error) {
-	if err := hs.sendClientHello(); err != nil {
-		return nil, err
-	}
-	sh, err := hs.readServerHello()
-	if err != nil {
+// newClientHandshakeTLS13 continues the handshake ch began once the
+// ServerHello selected TLS 1.3.
+func newClientHandshakeTLS13(t Transport, cfg *Config, ch *clientHello) *clientHandshakeTLS13 {
+	hs := &clientHandshakeTLS13{t: t, cfg: cfg, hello: ch.hello, shares: ch.shares}
+	hs.state.ClientRandom = ch.hello.Random
+	hs.state.ServerName = cfg.ServerName
+	hs.transcript = NewTranscriptBuffered()
+	hs.transcript.Write(ch.msg)
+	return hs
+}
+
+// handshake runs the flow from the first ServerHello (or
+// HelloRetryRequest) sh, whose whole message is msg.
+func (hs *clientHandshakeTLS13) handshake(sh *ServerHello, msg []byte) (*State, error) {
+	if err := hs.acceptServerHello(sh, msg); err != nil {
 		return nil, err
 	}
 	if sh.IsHelloRetryRequest() {
+		var err error
 		if sh, err = hs.retryHello(sh); err != nil {
 			return nil, err
 		}
@@ -62,48 +71,6 @@ func (hs *clientHandshakeTLS13) handshake() (*State, error) {
 		}
 	}
 	return &hs.state, nil
-}
-
-// sendClientHello builds and sends the first ClientHello (RFC 8446,
-// Section 4.1.2). Every random byte comes from Config.Rand, so a fixed Rand
-// replays the handshake byte for byte.
-func (hs *clientHandshakeTLS13) sendClientHello() error {
-	random := make([]byte, 32)
-	sessionID := make([]byte, 32) // middlebox compatibility, Appendix D.4
-	if _, err := io.ReadFull(hs.cfg.Rand, random); err != nil {
-		return alert.Wrap(alert.InternalError, fmt.Errorf("tls: reading random: %w", err))
-	}
-	if _, err := io.ReadFull(hs.cfg.Rand, sessionID); err != nil {
-		return alert.Wrap(alert.InternalError, fmt.Errorf("tls: reading random: %w", err))
-	}
-	hs.state.ClientRandom = random
-	hs.state.ServerName = hs.cfg.ServerName
-	groups := hs.cfg.Groups
-	for _, g := range initialShareGroups(groups) {
-		share, err := GenerateKeyShare(hs.cfg.Rand, g)
-		if err != nil {
-			return alert.Wrap(alert.InternalError, err)
-		}
-		hs.shares = append(hs.shares, share)
-	}
-	schemes := SupportedSignatureSchemes()
-	hs.hello = &ClientHello{
-		Vers:                    record.VersionTLS12,
-		Random:                  random,
-		SessionID:               sessionID,
-		CipherSuites:            hs.cfg.CipherSuites,
-		CompressionMethods:      []uint8{0},
-		ServerName:              hs.cfg.ServerName,
-		SupportedVersions:       []uint16{record.VersionTLS13},
-		SupportedGroups:         groups,
-		KeyShares:               hs.keyShares(),
-		SignatureAlgorithms:     schemes,
-		SignatureAlgorithmsCert: schemes,
-		ALPNProtocols:           hs.cfg.NextProtos,
-		PSKModes:                []uint8{pskModeDHE},
-	}
-	hs.transcript = NewTranscriptBuffered()
-	return hs.writeHello()
 }
 
 // pskModeDHE is psk_dhe_ke (RFC 8446, Section 4.2.9): we offer no PSK, but
@@ -156,8 +123,14 @@ func (hs *clientHandshakeTLS13) readServerHello() (*ServerHello, error) {
 	if err := sh.Unmarshal(msg); err != nil {
 		return nil, err
 	}
+	return sh, hs.acceptServerHello(sh, msg)
+}
+
+// acceptServerHello checks a ServerHello or HelloRetryRequest and adds it
+// to the transcript.
+func (hs *clientHandshakeTLS13) acceptServerHello(sh *ServerHello, msg []byte) error {
 	if err := hs.checkServerHello(sh); err != nil {
-		return nil, err
+		return err
 	}
 	if sh.IsHelloRetryRequest() {
 		// "the value of ClientHello1 is replaced with a special synthetic
@@ -166,15 +139,16 @@ func (hs *clientHandshakeTLS13) readServerHello() (*ServerHello, error) {
 		hs.transcript.RewriteForHRR()
 	}
 	hs.transcript.Write(msg)
-	return sh, nil
+	return nil
 }
 
 // checkServerHello applies the checks a ServerHello and a HelloRetryRequest
 // share (RFC 8446, Sections 4.1.3, 4.1.4 and 4.2.1).
 func (hs *clientHandshakeTLS13) checkServerHello(sh *ServerHello) error {
 	if sh.SupportedVersion == 0 {
-		// We offered only TLS 1.3, so a server choosing through
-		// legacy_version picked a version we do not support.
+		// A HelloRetryRequest without supported_versions, or a second
+		// ServerHello choosing through legacy_version: a version we do not
+		// support here.
 		return alert.Wrap(alert.ProtocolVersion, fmt.Errorf("tls: server selected unsupported protocol version %#04x", sh.Vers))
 	}
 	// "If the "supported_versions" extension in the ServerHello contains a
