@@ -62,7 +62,7 @@ func TestImportsPointDown(t *testing.T) {
 // wire.
 
 // versions are the protocol versions every scenario runs on.
-var versions = []uint16{tls.VersionTLS13}
+var versions = []uint16{tls.VersionTLS13, tls.VersionTLS12}
 
 const deadline = 10 * time.Second
 
@@ -361,4 +361,113 @@ func TestScenarioSplitAndPadded(t *testing.T) {
 			})
 		}
 	})
+}
+
+// A KeyUpdate the peer asked for is paid by Close, before close_notify, if
+// no data was written after it.
+func TestScenarioKeyUpdatePaidByClose(t *testing.T) {
+	t.Parallel()
+	p, c := dialPeer(t, tls.VersionTLS13, testpeer.PeerKeyUpdate(true))
+	_, err := c.Write([]byte("ping"))
+	require.NoError(t, err)
+	_, err = io.ReadFull(c, make([]byte, 4)) // the KeyUpdate precedes the echo
+	require.NoError(t, err)
+	require.NoError(t, c.Close())
+	requireOneCloseNotifyLast(t, p)
+	recs := clientRecords(p)
+	require.True(t, recs[len(recs)-2].HasMessage(handshake.TypeKeyUpdate), "our KeyUpdate right before close_notify, got %v", recs[len(recs)-2])
+}
+
+// A KeyUpdate read while a long Write is in flight is paid between its
+// chunks, before the Write's later records.
+func TestScenarioKeyUpdateDuringLongWrite(t *testing.T) {
+	t.Parallel()
+	p, c := dialPeer(t, tls.VersionTLS13, testpeer.PeerKeyUpdate(true))
+	data := make([]byte, 16<<20)
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.CopyN(io.Discard, c, int64(len(data)))
+		done <- err
+	}()
+	_, err := c.Write(data)
+	require.NoError(t, err)
+	require.NoError(t, <-done)
+	ku := p.MustWaitFor(t, testpeer.SentMessage(testpeer.ClientToServer, handshake.TypeKeyUpdate))
+	recs := clientRecords(p)
+	require.Greater(t, recs[len(recs)-1].Seq, ku.Seq, "the Write went on under the new keys after paying the KeyUpdate")
+}
+
+// A NewSessionTicket is reported through Trace; one whose lifetime exceeds
+// 7 days is illegal_parameter (RFC 8446, Section 4.6.1).
+func TestScenarioSessionTickets(t *testing.T) {
+	t.Parallel()
+	var tickets []*handshake.NewSessionTicket
+	_, c := dialPeer(t, tls.VersionTLS13, testpeer.PassThrough(), func(cfg *conn.Config) {
+		cfg.Trace = &conn.Trace{SessionTicket: func(nst *handshake.NewSessionTicket) { tickets = append(tickets, nst) }}
+	})
+	_, err := c.Write([]byte("ping"))
+	require.NoError(t, err)
+	_, err = io.ReadFull(c, make([]byte, 4))
+	require.NoError(t, err)
+	require.NotEmpty(t, tickets, "crypto/tls issues tickets after the handshake")
+	require.LessOrEqual(t, tickets[0].Lifetime, uint32(604800))
+
+	tooLong := testpeer.Hooked("TicketTooLong", testpeer.AtHandshakeEnd(
+		testpeer.SendMessage(&handshake.NewSessionTicket{Lifetime: 604801, Ticket: []byte("ticket")})))
+	p, c := dialPeer(t, tls.VersionTLS13, tooLong)
+	_, err = c.Read(make([]byte, 1))
+	require.ErrorIs(t, err, alert.IllegalParameter)
+	p.MustWaitFor(t, testpeer.SentAlert(testpeer.ClientToServer, alert.IllegalParameter))
+}
+
+// A TLS 1.2 warning reaches Trace and leaves the connection usable; a
+// HelloRequest is refused with a warning no_renegotiation (RFC 5246,
+// Section 7.2.2) and the connection carries on.
+func TestScenarioTLS12Warnings(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		sc       testpeer.Scenario
+		received []alert.Alert
+		sent     []alert.Alert
+	}{
+		{testpeer.PeerWarning(alert.UnrecognizedName), []alert.Alert{{Level: alert.Warning, Description: alert.UnrecognizedName}}, nil},
+		{testpeer.PeerHelloRequest(), nil, []alert.Alert{{Level: alert.Warning, Description: alert.NoRenegotiation}}},
+	} {
+		t.Run(tc.sc.Name, func(t *testing.T) {
+			t.Parallel()
+			var received, sent []alert.Alert
+			p, c := dialPeer(t, tls.VersionTLS12, tc.sc, func(cfg *conn.Config) {
+				cfg.Trace = &conn.Trace{
+					AlertReceived: func(a alert.Alert) { received = append(received, a) },
+					AlertSent:     func(a alert.Alert) { sent = append(sent, a) },
+				}
+			})
+			if len(tc.sent) > 0 {
+				// Meet the HelloRequest before writing: crypto/tls's Read,
+				// having returned data, keeps reading past a warning alert
+				// queued right behind it and blocks, so our warning must not
+				// follow our data in its buffer. The Read ends at the
+				// deadline, which leaves the connection usable.
+				require.NoError(t, c.SetReadDeadline(time.Now().Add(time.Second)))
+				_, err := c.Read(make([]byte, 1))
+				var ne net.Error
+				require.ErrorAs(t, err, &ne)
+				require.True(t, ne.Timeout())
+				require.NoError(t, c.SetReadDeadline(time.Now().Add(deadline)))
+			}
+			for _, msg := range []string{"first", "second"} {
+				_, err := c.Write([]byte(msg))
+				require.NoError(t, err)
+				buf := make([]byte, len(msg))
+				_, err = io.ReadFull(c, buf)
+				require.NoError(t, err, "the connection stays usable")
+				require.Equal(t, msg, string(buf))
+			}
+			require.Equal(t, tc.received, received)
+			require.Equal(t, tc.sent, sent)
+			for _, a := range tc.sent {
+				p.MustWaitFor(t, testpeer.SentAlert(testpeer.ClientToServer, a.Description))
+			}
+		})
+	}
 }

@@ -244,14 +244,26 @@ func (c *Conn) UpdateKeys(requestPeer bool) error {
 
 // closeNotifyLocked sends close_notify once: "Each party MUST send a
 // "close_notify" alert before closing its write side of the connection"
-// (RFC 8446, Section 6.1). Sealed bytes still pending go out first. After
-// any fatal alert it sends nothing.
+// (RFC 8446, Section 6.1). What is still pending goes out first: sealed
+// bytes a timed-out Write left, an alert the read side owes (a TLS 1.2
+// no_renegotiation), and a KeyUpdate the peer asked for. After any fatal
+// alert it sends nothing.
 func (c *Conn) closeNotifyLocked() error {
 	c.stateMu.Lock()
-	if c.sentClose || c.sentFatal || c.terminal != nil {
-		c.stateMu.Unlock()
+	over := c.sentClose || c.sentFatal || c.terminal != nil
+	c.stateMu.Unlock()
+	if over {
 		return ErrWriteClosed
 	}
+	if err := c.payOwedLocked(); err != nil {
+		return err
+	}
+	if c.keyUpdateOwed.Swap(false) {
+		if err := c.sendKeyUpdateLocked(false); err != nil {
+			return err
+		}
+	}
+	c.stateMu.Lock()
 	c.sentClose = true
 	c.stateMu.Unlock()
 	return c.writeAlertLocked(alert.Alert{Level: alert.Warning, Description: alert.CloseNotify})

@@ -17,6 +17,8 @@ const (
 	maxKeyUpdates = 32
 	maxTickets    = 32
 	maxCCS        = 32
+
+	maxTicketLifetime = 7 * 24 * 3600 // seconds
 )
 
 // Read reads application data. It returns io.EOF only after the peer's
@@ -214,6 +216,11 @@ func (c *Conn) handleTicket(msg []byte) error {
 	t := new(handshake.NewSessionTicket)
 	if err := t.Unmarshal(msg); err != nil {
 		return err
+	}
+	// "Servers MUST NOT use any value greater than 604800 seconds (7
+	// days)" (RFC 8446, Section 4.6.1).
+	if t.Lifetime > maxTicketLifetime {
+		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: ticket lifetime of %d s exceeds 7 days", t.Lifetime))
 	}
 	if f := c.trace.SessionTicket; f != nil {
 		f(t)

@@ -30,11 +30,14 @@ func (c *Conn) Write(p []byte) (int, error) {
 	if c.writeDeadlinePassed() {
 		return 0, timeoutError{}
 	}
-	if err := c.payKeyUpdateLocked(); err != nil {
-		return 0, err
-	}
 	n := 0
 	for n < len(p) {
+		// A KeyUpdate the peer asked for goes out "prior to sending its
+		// next Application Data record" (RFC 8446, Section 4.6.3): also
+		// between the chunks of a long Write.
+		if err := c.payKeyUpdateLocked(); err != nil {
+			return n, err
+		}
 		chunk := p[n:min(len(p), n+writeChunk)]
 		if err := c.aeadLimitLocked(len(chunk)); err != nil {
 			return n, err
@@ -110,9 +113,14 @@ func (c *Conn) rekeyNeededLocked() bool {
 	if c.hs == nil || c.hs.Version != record.VersionTLS13 {
 		return false
 	}
+	// Look one chunk ahead: the check runs once per chunk, and the limit
+	// must hold for every record in it.
 	s, ok := c.wr.Sealer().(interface{ RekeyNeeded(uint64) bool })
-	return ok && s.RekeyNeeded(c.wr.Seq())
+	return ok && s.RekeyNeeded(c.wr.Seq()+recordsPerChunk)
 }
+
+// recordsPerChunk is how many records one writeChunk seals at most.
+const recordsPerChunk = writeChunk / record.MaxPlaintext
 
 func (c *Conn) sendKeyUpdateLocked(requestPeer bool) error {
 	ku := &handshake.KeyUpdate{}

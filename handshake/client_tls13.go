@@ -180,15 +180,15 @@ func (hs *clientHandshakeTLS13) checkServerHello(sh *ServerHello) error {
 	if hs.suite != nil && hs.suite != suite {
 		return alert.Wrap(alert.IllegalParameter, errors.New("tls: server changed cipher suite after a HelloRetryRequest"))
 	}
-	// We offer no PSK, so a pre_shared_key answer is unsolicited.
-	if slices.Contains(sh.Extensions, ExtPreSharedKey) {
-		return alert.Wrap(alert.UnsupportedExtension, errors.New("tls: server sent unsolicited pre_shared_key"))
+	if err := hs.hello.CheckSolicited(sh.Extensions); err != nil {
+		return err
 	}
 	if hs.suite == nil {
 		hs.suite = suite
 		hs.state.Suite = suite
 		hs.transcript.SetHash(suite.Hash)
 	}
+	hs.state.Version = record.VersionTLS13
 	hs.t.SetVersion(record.VersionTLS13)
 	return nil
 }
@@ -308,16 +308,13 @@ func (hs *clientHandshakeTLS13) readEncryptedExtensions() error {
 		return err
 	}
 	hs.transcript.Write(msg)
-	if slices.Contains(ee.Extensions, ExtALPN) {
-		if len(hs.cfg.NextProtos) == 0 {
-			return alert.Wrap(alert.UnsupportedExtension, errors.New("tls: server sent unrequested ALPN"))
-		}
-		if !slices.Contains(hs.cfg.NextProtos, ee.ALPNProtocol) {
-			return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: server selected unoffered ALPN protocol %q", ee.ALPNProtocol))
-		}
+	// An ALPN, server_name or record_size_limit answer we did not ask for
+	// is unsupported_extension (RFC 8446, Section 4.2).
+	if err := hs.hello.CheckSolicited(ee.Extensions); err != nil {
+		return err
 	}
-	if ee.ServerNameAck && hs.cfg.ServerName == "" {
-		return alert.Wrap(alert.UnsupportedExtension, errors.New("tls: server acknowledged an unsent server_name"))
+	if slices.Contains(ee.Extensions, ExtALPN) && !slices.Contains(hs.cfg.NextProtos, ee.ALPNProtocol) {
+		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: server selected unoffered ALPN protocol %q", ee.ALPNProtocol))
 	}
 	hs.state.NegotiatedProtocol = ee.ALPNProtocol
 	return nil

@@ -233,3 +233,37 @@ func TestSecondClientHello(t *testing.T) {
 	require.Equal(t, CurveP256, second.KeyShares[0].Group)
 	require.Equal(t, 1, ccsBeforeSecond)
 }
+
+func TestEncryptedExtensionsChecks(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		serverName string
+		nextProtos []string
+		ee         *EncryptedExtensions
+		wantAlert  alert.Description
+	}{
+		{"unrequested-alpn", "example.test", nil, &EncryptedExtensions{ALPNProtocol: "h2"}, alert.UnsupportedExtension},
+		{"unoffered-alpn-protocol", "example.test", []string{"http/1.1"}, &EncryptedExtensions{ALPNProtocol: "h2"}, alert.IllegalParameter},
+		{"server-name-ack-without-sni", "127.0.0.1", nil, &EncryptedExtensions{ServerNameAck: true}, alert.UnsupportedExtension},
+		{"record-size-limit-unoffered", "example.test", nil, &EncryptedExtensions{RecordSizeLimit: 16385}, alert.UnsupportedExtension},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ee, err := tc.ee.Marshal()
+			require.NoError(t, err)
+			s := &scriptedTransport{next: func(s *scriptedTransport, step int) []byte {
+				if step == 0 {
+					return serverHello(t, s.hello(), nil)
+				}
+				return ee
+			}}
+			cfg := testConfig()
+			cfg.ServerName, cfg.NextProtos = tc.serverName, tc.nextProtos
+			_, err = Client(s, cfg)
+			var ae *alert.Error
+			require.ErrorAs(t, err, &ae, "got %v", err)
+			require.Equal(t, tc.wantAlert, ae.Alert.Description, "got %v", err)
+		})
+	}
+}
