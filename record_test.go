@@ -471,3 +471,23 @@ func TestScenarioTLS12Warnings(t *testing.T) {
 		})
 	}
 }
+
+// Our user_canceled then close_notify, as the peer saw them: both in
+// order, nothing after, and the connection usable in between.
+func TestScenarioWeSendUserCanceled(t *testing.T) {
+	forEachVersion(t, func(t *testing.T, v uint16) {
+		p, c := dialPeer(t, v, testpeer.PassThrough())
+		require.NoError(t, c.SendAlert(alert.Warning, alert.UserCanceled))
+		_, err := c.Write([]byte("still usable"))
+		require.NoError(t, err)
+		require.NoError(t, c.SendAlert(alert.Warning, alert.CloseNotify))
+		requireOneCloseNotifyLast(t, p)
+		var alerts []alert.Alert
+		for _, e := range clientRecords(p) {
+			if e.Alert != nil {
+				alerts = append(alerts, *e.Alert)
+			}
+		}
+		require.Equal(t, []alert.Alert{{Level: alert.Warning, Description: alert.UserCanceled}, {Level: alert.Warning, Description: alert.CloseNotify}}, alerts)
+	})
+}

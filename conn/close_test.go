@@ -19,6 +19,26 @@ import (
 // The seed's scenarios (shared/seed/asio-ssl-shutdown.txt) against
 // crypto/tls servers scripted to play each part.
 
+// forVersions runs f as a parallel subtest for TLS 1.3 and TLS 1.2: the
+// shutdown rules differ (a TLS 1.2 close_notify must be answered).
+func forVersions(t *testing.T, f func(t *testing.T, v uint16)) {
+	t.Helper()
+	t.Parallel()
+	for _, v := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		t.Run(tls.VersionName(v), func(t *testing.T) {
+			t.Parallel()
+			f(t, v)
+		})
+	}
+}
+
+// versionConfig is serverConfig limited to version v.
+func versionConfig(t *testing.T, v uint16) *tls.Config {
+	cfg := serverConfig(t, "ecdsa")
+	cfg.MinVersion, cfg.MaxVersion = v, v
+	return cfg
+}
+
 func requireTruncated(t *testing.T, err error, atBoundary, notifySent bool) {
 	t.Helper()
 	var te *conn.TruncatedError
@@ -33,149 +53,156 @@ func requireTruncated(t *testing.T, err error, atBoundary, notifySent bool) {
 // Scenario 1: the peer closes the transport without close_notify; our
 // Read and then our Shutdown report truncation.
 func TestPeerClosesWithoutNotify(t *testing.T) {
-	t.Parallel()
-	s := serveGo(t, serverConfig(t, "ecdsa"), func(c *tls.Conn) error {
-		io.WriteString(c, "last words")
-		return c.NetConn().Close() // a bare FIN
+	forVersions(t, func(t *testing.T, v uint16) {
+		s := serveGo(t, versionConfig(t, v), func(c *tls.Conn) error {
+			io.WriteString(c, "last words")
+			return c.NetConn().Close() // a bare FIN
+		})
+		c, err := dialGo(t, s, clientConfig(t))
+		require.NoError(t, err)
+		got, err := io.ReadAll(c)
+		require.Equal(t, "last words", string(got))
+		requireTruncated(t, err, true, false)
+		err = c.Shutdown(context.Background())
+		requireTruncated(t, err, true, true)
+		cs := c.ConnectionState()
+		require.True(t, cs.Truncated)
+		require.False(t, cs.CloseNotifyReceived)
 	})
-	c, err := dialGo(t, s, clientConfig(t))
-	require.NoError(t, err)
-	got, err := io.ReadAll(c)
-	require.Equal(t, "last words", string(got))
-	requireTruncated(t, err, true, false)
-	err = c.Shutdown(context.Background())
-	requireTruncated(t, err, true, true)
-	cs := c.ConnectionState()
-	require.True(t, cs.Truncated)
-	require.False(t, cs.CloseNotifyReceived)
 }
 
 // Scenario 2: we Shutdown; the peer reads our close_notify and closes the
 // transport without answering.
 func TestShutdownPeerClosesWithoutAnswer(t *testing.T) {
-	t.Parallel()
-	s := serveGo(t, serverConfig(t, "ecdsa"), func(c *tls.Conn) error {
-		if _, err := io.ReadAll(c); err != nil {
-			return err
-		}
-		return c.NetConn().Close()
+	forVersions(t, func(t *testing.T, v uint16) {
+		s := serveGo(t, versionConfig(t, v), func(c *tls.Conn) error {
+			if _, err := io.ReadAll(c); err != nil {
+				return err
+			}
+			return c.NetConn().Close()
+		})
+		c, err := dialGo(t, s, clientConfig(t))
+		require.NoError(t, err)
+		err = c.Shutdown(context.Background())
+		requireTruncated(t, err, true, true)
+		require.NoError(t, s.nextErr(t), "the server's Read ended with io.EOF at our close_notify")
 	})
-	c, err := dialGo(t, s, clientConfig(t))
-	require.NoError(t, err)
-	err = c.Shutdown(context.Background())
-	requireTruncated(t, err, true, true)
-	require.NoError(t, s.nextErr(t), "the server's Read ended with io.EOF at our close_notify")
 }
 
 // Scenario 3: we Shutdown and the peer answers: both close_notify alerts
 // crossed, and unread application data is discarded and counted.
 func TestShutdownPeerAnswers(t *testing.T) {
-	t.Parallel()
-	s := serveGo(t, serverConfig(t, "ecdsa"), func(c *tls.Conn) error {
-		io.WriteString(c, "unread data")
-		if _, err := io.ReadAll(c); err != nil {
-			return err
-		}
-		return c.Close() // answers with close_notify
+	forVersions(t, func(t *testing.T, v uint16) {
+		s := serveGo(t, versionConfig(t, v), func(c *tls.Conn) error {
+			io.WriteString(c, "unread data")
+			if _, err := io.ReadAll(c); err != nil {
+				return err
+			}
+			return c.Close() // answers with close_notify
+		})
+		c, err := dialGo(t, s, clientConfig(t))
+		require.NoError(t, err)
+		require.NoError(t, c.Shutdown(context.Background()))
+		cs := c.ConnectionState()
+		require.True(t, cs.CloseNotifySent)
+		require.True(t, cs.CloseNotifyReceived)
+		require.False(t, cs.Truncated)
+		require.Equal(t, int64(len("unread data")), cs.DiscardedBytes)
+		require.NoError(t, s.nextErr(t))
+		require.ErrorIs(t, c.Close(), net.ErrClosed, "Shutdown closed the transport")
 	})
-	c, err := dialGo(t, s, clientConfig(t))
-	require.NoError(t, err)
-	require.NoError(t, c.Shutdown(context.Background()))
-	cs := c.ConnectionState()
-	require.True(t, cs.CloseNotifySent)
-	require.True(t, cs.CloseNotifyReceived)
-	require.False(t, cs.Truncated)
-	require.Equal(t, int64(len("unread data")), cs.DiscardedBytes)
-	require.NoError(t, s.nextErr(t))
-	require.ErrorIs(t, c.Close(), net.ErrClosed, "Shutdown closed the transport")
 }
 
 // Scenario 4: we Shutdown and the peer never answers: ctx's deadline ends
 // the wait, and the transport is closed.
 func TestShutdownPeerNeverAnswers(t *testing.T) {
-	t.Parallel()
-	release := make(chan struct{})
-	s := serveGo(t, serverConfig(t, "ecdsa"), func(c *tls.Conn) error {
-		io.ReadAll(c)
-		<-release
-		return nil
+	forVersions(t, func(t *testing.T, v uint16) {
+		release := make(chan struct{})
+		s := serveGo(t, versionConfig(t, v), func(c *tls.Conn) error {
+			io.ReadAll(c)
+			<-release
+			return nil
+		})
+		defer close(release)
+		c, err := dialGo(t, s, clientConfig(t))
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		err = c.Shutdown(ctx)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.True(t, c.ConnectionState().CloseNotifySent)
 	})
-	defer close(release)
-	c, err := dialGo(t, s, clientConfig(t))
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	err = c.Shutdown(ctx)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	require.True(t, c.ConnectionState().CloseNotifySent)
 }
 
 // The mirror: the peer sends close_notify first; our Read gets io.EOF and
 // our Close answers.
 func TestPeerClosesFirst(t *testing.T) {
-	t.Parallel()
-	s := serveGo(t, serverConfig(t, "ecdsa"), func(c *tls.Conn) error {
-		io.WriteString(c, "goodbye")
-		if err := c.CloseWrite(); err != nil { // close_notify, transport open
+	forVersions(t, func(t *testing.T, v uint16) {
+		s := serveGo(t, versionConfig(t, v), func(c *tls.Conn) error {
+			io.WriteString(c, "goodbye")
+			if err := c.CloseWrite(); err != nil { // close_notify, transport open
+				return err
+			}
+			_, err := io.ReadAll(c) // io.EOF at our answering close_notify
 			return err
-		}
-		_, err := io.ReadAll(c) // io.EOF at our answering close_notify
-		return err
+		})
+		c, err := dialGo(t, s, clientConfig(t))
+		require.NoError(t, err)
+		got, err := io.ReadAll(c)
+		require.NoError(t, err, "io.ReadAll maps the verified close_notify's io.EOF to nil")
+		require.Equal(t, "goodbye", string(got))
+		_, err = c.Read(make([]byte, 1))
+		require.Equal(t, io.EOF, err)
+		require.True(t, c.ConnectionState().CloseNotifyReceived)
+		require.NoError(t, c.Close())
+		require.NoError(t, s.nextErr(t), "the server saw our close_notify")
 	})
-	c, err := dialGo(t, s, clientConfig(t))
-	require.NoError(t, err)
-	got, err := io.ReadAll(c)
-	require.NoError(t, err, "io.ReadAll maps the verified close_notify's io.EOF to nil")
-	require.Equal(t, "goodbye", string(got))
-	_, err = c.Read(make([]byte, 1))
-	require.Equal(t, io.EOF, err)
-	require.True(t, c.ConnectionState().CloseNotifyReceived)
-	require.NoError(t, c.Close())
-	require.NoError(t, s.nextErr(t), "the server saw our close_notify")
 }
 
 // We Close without waiting: the peer sees our close_notify.
 func TestCloseSendsCloseNotify(t *testing.T) {
-	t.Parallel()
-	s := serveGo(t, serverConfig(t, "ecdsa"), func(c *tls.Conn) error {
-		_, err := io.ReadAll(c)
-		return err // nil only when a close_notify ended it
+	forVersions(t, func(t *testing.T, v uint16) {
+		s := serveGo(t, versionConfig(t, v), func(c *tls.Conn) error {
+			_, err := io.ReadAll(c)
+			return err // nil only when a close_notify ended it
+		})
+		c, err := dialGo(t, s, clientConfig(t))
+		require.NoError(t, err)
+		require.NoError(t, c.Close())
+		require.NoError(t, s.nextErr(t))
+		require.ErrorIs(t, c.Close(), net.ErrClosed)
+		_, err = c.Read(make([]byte, 1))
+		require.ErrorIs(t, err, net.ErrClosed)
+		_, err = c.Write([]byte("x"))
+		require.ErrorIs(t, err, net.ErrClosed)
 	})
-	c, err := dialGo(t, s, clientConfig(t))
-	require.NoError(t, err)
-	require.NoError(t, c.Close())
-	require.NoError(t, s.nextErr(t))
-	require.ErrorIs(t, c.Close(), net.ErrClosed)
-	_, err = c.Read(make([]byte, 1))
-	require.ErrorIs(t, err, net.ErrClosed)
-	_, err = c.Write([]byte("x"))
-	require.ErrorIs(t, err, net.ErrClosed)
 }
 
 // We CloseWrite and keep reading the peer's data to io.EOF.
 func TestCloseWriteThenRead(t *testing.T) {
-	t.Parallel()
-	s := serveGo(t, serverConfig(t, "ecdsa"), func(c *tls.Conn) error {
+	forVersions(t, func(t *testing.T, v uint16) {
+		s := serveGo(t, versionConfig(t, v), func(c *tls.Conn) error {
+			got, err := io.ReadAll(c)
+			if err != nil {
+				return err
+			}
+			io.WriteString(c, "you said "+string(got))
+			return c.Close()
+		})
+		c, err := dialGo(t, s, clientConfig(t))
+		require.NoError(t, err)
+		io.WriteString(c, "half")
+		require.NoError(t, c.CloseWrite())
+		require.NoError(t, c.CloseWrite(), "a second CloseWrite is a no-op")
+		_, err = c.Write([]byte("more"))
+		require.ErrorIs(t, err, conn.ErrWriteClosed)
 		got, err := io.ReadAll(c)
-		if err != nil {
-			return err
-		}
-		io.WriteString(c, "you said "+string(got))
-		return c.Close()
+		require.NoError(t, err)
+		require.Equal(t, "you said half", string(got))
+		cs := c.ConnectionState()
+		require.True(t, cs.CloseNotifySent)
+		require.True(t, cs.CloseNotifyReceived)
 	})
-	c, err := dialGo(t, s, clientConfig(t))
-	require.NoError(t, err)
-	io.WriteString(c, "half")
-	require.NoError(t, c.CloseWrite())
-	require.NoError(t, c.CloseWrite(), "a second CloseWrite is a no-op")
-	_, err = c.Write([]byte("more"))
-	require.ErrorIs(t, err, conn.ErrWriteClosed)
-	got, err := io.ReadAll(c)
-	require.NoError(t, err)
-	require.Equal(t, "you said half", string(got))
-	cs := c.ConnectionState()
-	require.True(t, cs.CloseNotifySent)
-	require.True(t, cs.CloseNotifyReceived)
 }
 
 func TestCloseWriteBeforeHandshake(t *testing.T) {
@@ -189,20 +216,21 @@ func TestCloseWriteBeforeHandshake(t *testing.T) {
 
 // A transport EOF inside a record is the other TruncatedError variant.
 func TestTruncatedInsideRecord(t *testing.T) {
-	t.Parallel()
-	s := serveGo(t, serverConfig(t, "ecdsa"), func(c *tls.Conn) error {
-		raw := c.NetConn()
-		raw.Write([]byte{23, 3, 3, 0, 64, 1, 2, 3}) // 3 of 64 announced bytes
-		return raw.Close()
+	forVersions(t, func(t *testing.T, v uint16) {
+		s := serveGo(t, versionConfig(t, v), func(c *tls.Conn) error {
+			raw := c.NetConn()
+			raw.Write([]byte{23, 3, 3, 0, 64, 1, 2, 3}) // 3 of 64 announced bytes
+			return raw.Close()
+		})
+		var eofs []bool
+		cfg := clientConfig(t)
+		cfg.Trace = &conn.Trace{TransportEOF: func(atBoundary bool) { eofs = append(eofs, atBoundary) }}
+		c, err := dialGo(t, s, cfg)
+		require.NoError(t, err)
+		_, err = c.Read(make([]byte, 10))
+		requireTruncated(t, err, false, false)
+		require.Equal(t, []bool{false}, eofs, "Trace.TransportEOF saw the EOF inside a record")
 	})
-	var eofs []bool
-	cfg := clientConfig(t)
-	cfg.Trace = &conn.Trace{TransportEOF: func(atBoundary bool) { eofs = append(eofs, atBoundary) }}
-	c, err := dialGo(t, s, cfg)
-	require.NoError(t, err)
-	_, err = c.Read(make([]byte, 10))
-	requireTruncated(t, err, false, false)
-	require.Equal(t, []bool{false}, eofs, "Trace.TransportEOF saw the EOF inside a record")
 }
 
 func TestCloseRead(t *testing.T) {

@@ -1,6 +1,7 @@
 package handshake
 
 import (
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -355,4 +356,46 @@ func (r *messageReader) next() ([]byte, error) {
 			return nil, alert.Wrap(alert.UnexpectedMessage, errors.New("tls: too many HelloRequest messages during the handshake"))
 		}
 	}
+}
+
+// verifyServer verifies the server's certificate chain against cfg and
+// records it in st (RFC 8446, Section 4.4.2.4; RFC 5246, Section 7.4.2).
+func (cfg *Config) verifyServer(certs [][]byte, st *State) error {
+	peer, chains, err := VerifyServerCertificates(certs, VerifyOptions{
+		ServerName:         cfg.ServerName,
+		Roots:              cfg.RootCAs,
+		Time:               cfg.Time,
+		InsecureSkipVerify: cfg.InsecureSkipVerify,
+	})
+	if err != nil {
+		return err
+	}
+	st.PeerCertificates = peer
+	st.VerifiedChains = chains
+	return nil
+}
+
+// clientCertificate answers a CertificateRequest: GetClientCertificate
+// decides when set (the request's certificate_authorities reach it as
+// AcceptableCAs), otherwise the first of Certificates whose key usable
+// accepts. nil means none: the client then sends an empty Certificate.
+func (cfg *Config) clientCertificate(version uint16, cas [][]byte, schemes []SignatureScheme, usable func(crypto.PublicKey) bool) (*tls.Certificate, error) {
+	if cfg.GetClientCertificate != nil {
+		info := &tls.CertificateRequestInfo{AcceptableCAs: cas, Version: version}
+		for _, s := range schemes {
+			info.SignatureSchemes = append(info.SignatureSchemes, tls.SignatureScheme(s))
+		}
+		cert, err := cfg.GetClientCertificate(info)
+		if err != nil {
+			return nil, alert.Wrap(alert.InternalError, err)
+		}
+		return cert, nil
+	}
+	for i := range cfg.Certificates {
+		c := &cfg.Certificates[i]
+		if signer, ok := c.PrivateKey.(crypto.Signer); ok && len(c.Certificate) > 0 && usable(signer.Public()) {
+			return c, nil
+		}
+	}
+	return nil, nil
 }

@@ -167,18 +167,7 @@ func (hs *clientHandshakeTLS12) readCertificate() error {
 		return err
 	}
 	hs.messages = append(hs.messages, msg...)
-	peer, chains, err := VerifyServerCertificates(cert.Certificates, VerifyOptions{
-		ServerName:         hs.cfg.ServerName,
-		Roots:              hs.cfg.RootCAs,
-		Time:               hs.cfg.Time,
-		InsecureSkipVerify: hs.cfg.InsecureSkipVerify,
-	})
-	if err != nil {
-		return err
-	}
-	hs.state.PeerCertificates = peer
-	hs.state.VerifiedChains = chains
-	return nil
+	return hs.cfg.verifyServer(cert.Certificates, &hs.state)
 }
 
 // readServerKeyExchange checks the server's ephemeral ECDH parameters and

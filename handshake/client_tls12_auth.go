@@ -48,33 +48,15 @@ func (hs *clientHandshakeTLS12) sendClientCertificate() (*clientSigner, error) {
 	return signer, hs.writeMessage(msg)
 }
 
-// clientCertificate asks GetClientCertificate, or picks the first of
-// Config.Certificates whose key the request accepts.
+// clientCertificate picks the certificate that answers the request: one
+// whose key fits its certificate types and signature algorithms.
 func (hs *clientHandshakeTLS12) clientCertificate() (*tls.Certificate, error) {
 	req := hs.certReq
-	if hs.cfg.GetClientCertificate != nil {
-		info := &tls.CertificateRequestInfo{
-			AcceptableCAs: req.CertificateAuthorities,
-			Version:       record.VersionTLS12,
-		}
-		for _, s := range req.SignatureAlgorithms {
-			info.SignatureSchemes = append(info.SignatureSchemes, tls.SignatureScheme(s))
-		}
-		cert, err := hs.cfg.GetClientCertificate(info)
-		if err != nil {
-			return nil, alert.Wrap(alert.InternalError, err)
-		}
-		return cert, nil
-	}
-	for i := range hs.cfg.Certificates {
-		c := &hs.cfg.Certificates[i]
-		if signer, ok := c.PrivateKey.(crypto.Signer); ok && len(c.Certificate) > 0 {
-			if _, err := selectClientSchemeTLS12(signer.Public(), req); err == nil {
-				return c, nil
-			}
-		}
-	}
-	return nil, nil
+	return hs.cfg.clientCertificate(record.VersionTLS12, req.CertificateAuthorities, req.SignatureAlgorithms,
+		func(pub crypto.PublicKey) bool {
+			_, err := selectClientSchemeTLS12(pub, req)
+			return err == nil
+		})
 }
 
 // selectClientSchemeTLS12 picks the CertificateVerify scheme for key: "The

@@ -359,18 +359,7 @@ func (hs *clientHandshakeTLS13) readCertificate() error {
 	for _, e := range cert.Entries {
 		hs.serverCerts = append(hs.serverCerts, e.Data)
 	}
-	peer, chains, err := VerifyServerCertificates(hs.serverCerts, VerifyOptions{
-		ServerName:         hs.cfg.ServerName,
-		Roots:              hs.cfg.RootCAs,
-		Time:               hs.cfg.Time,
-		InsecureSkipVerify: hs.cfg.InsecureSkipVerify,
-	})
-	if err != nil {
-		return err
-	}
-	hs.state.PeerCertificates = peer
-	hs.state.VerifiedChains = chains
-	return nil
+	return hs.cfg.verifyServer(hs.serverCerts, &hs.state)
 }
 
 // readCertificateVerify checks the server's proof of its key over the
@@ -492,33 +481,15 @@ func (hs *clientHandshakeTLS13) sendClientCertificate() error {
 	return hs.writeMessage(&CertificateVerify{Scheme: scheme, Signature: sig})
 }
 
-// clientCertificate asks GetClientCertificate, or picks the first of
-// Config.Certificates whose key can sign a scheme the server accepts.
+// clientCertificate picks the certificate that answers the request: one
+// whose key can sign a scheme the server accepts.
 func (hs *clientHandshakeTLS13) clientCertificate() (*tls.Certificate, error) {
 	req := hs.certReq
-	if hs.cfg.GetClientCertificate != nil {
-		info := &tls.CertificateRequestInfo{
-			AcceptableCAs: req.CertificateAuthorities,
-			Version:       record.VersionTLS13,
-		}
-		for _, s := range req.SignatureAlgorithms {
-			info.SignatureSchemes = append(info.SignatureSchemes, tls.SignatureScheme(s))
-		}
-		cert, err := hs.cfg.GetClientCertificate(info)
-		if err != nil {
-			return nil, alert.Wrap(alert.InternalError, err)
-		}
-		return cert, nil
-	}
-	for i := range hs.cfg.Certificates {
-		c := &hs.cfg.Certificates[i]
-		if signer, ok := c.PrivateKey.(crypto.Signer); ok && len(c.Certificate) > 0 {
-			if _, err := SelectClientScheme(signer.Public(), req.SignatureAlgorithms); err == nil {
-				return c, nil
-			}
-		}
-	}
-	return nil, nil
+	return hs.cfg.clientCertificate(record.VersionTLS13, req.CertificateAuthorities, req.SignatureAlgorithms,
+		func(pub crypto.PublicKey) bool {
+			_, err := SelectClientScheme(pub, req.SignatureAlgorithms)
+			return err == nil
+		})
 }
 
 type marshaler interface{ Marshal() ([]byte, error) }
