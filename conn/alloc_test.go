@@ -1,0 +1,56 @@
+package conn_test
+
+import (
+	"bytes"
+	"crypto/tls"
+	"io"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestSteadyStateAllocs pins zero allocations for Write and Read of
+// application data once buffers are warm (TLS 1.3; TLS 1.2's Write has
+// TestTLS12WriteAllocs). The server is crypto/tls, whose steady-state
+// Write allocates nothing either, so any allocation is ours.
+func TestSteadyStateAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("AllocsPerRun runs many records")
+	}
+	// The server writes 100 KiB, which the kernel's buffers hold, and then
+	// only discards: nothing but our client runs while allocations count.
+	const chunks = 100
+	chunk := bytes.Repeat([]byte("s"), 1024)
+	wrote := make(chan struct{})
+	s := serveGo(t, serverConfig(t, "ecdsa"), func(c *tls.Conn) error {
+		for range chunks {
+			if _, err := c.Write(chunk); err != nil {
+				return err
+			}
+		}
+		close(wrote)
+		_, err := io.Copy(io.Discard, c.NetConn()) // our records, unopened
+		return err
+	})
+	c, err := dialGo(t, s, clientConfig(t))
+	require.NoError(t, err)
+	buf := make([]byte, 1024)
+	msg := make([]byte, 1024)
+	for range 10 { // warm the buffers, see the tickets
+		_, err = io.ReadFull(c, buf)
+		require.NoError(t, err)
+		_, err = c.Write(msg)
+		require.NoError(t, err)
+	}
+	<-wrote
+	require.Zero(t, testing.AllocsPerRun(chunks-20, func() {
+		if _, err := io.ReadFull(c, buf); err != nil {
+			panic(err)
+		}
+	}), "Read")
+	require.Zero(t, testing.AllocsPerRun(200, func() {
+		if _, err := c.Write(msg); err != nil {
+			panic(err)
+		}
+	}), "Write")
+}
