@@ -263,8 +263,11 @@ func (c *Conn) closeNotifyLocked() error {
 			return err
 		}
 	}
-	c.stateMu.Lock()
-	c.sentClose = true
-	c.stateMu.Unlock()
-	return c.writeAlertLocked(alert.Alert{Level: alert.Warning, Description: alert.CloseNotify})
+	// The owed alert may have been the answering TLS 1.2 close_notify, in
+	// which case it was ours and writeNonFatalLocked sends no second one.
+	err := c.writeNonFatalLocked(alert.Alert{Level: alert.Warning, Description: alert.CloseNotify})
+	if errors.Is(err, ErrWriteClosed) && c.closeNotifySent() {
+		return nil
+	}
+	return err
 }
