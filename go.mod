@@ -3,10 +3,13 @@ module github.com/tlsrecord/tlsrecord
 go 1.26.0
 
 require (
-	github.com/google/gopacket v1.1.19 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
+	github.com/google/gopacket v1.1.19
+	github.com/stretchr/testify v1.12.1
+	golang.org/x/crypto v0.59.0
+	golang.org/x/net v0.62.0
+)
+
+require (
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/crypto v0.59.0 // indirect
-	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )
