@@ -3,7 +3,8 @@
 // sequence number), every alert, and how the connection ended.
 //
 //	tlsrec demo [-scenario NAME]  our client against misbehaving peers (internal/testpeer)
-//	tlsrec dial host:port         a real server: an HTTP/1.0 request and the exchange
+//	tlsrec dial [-pcap FILE] [-keylog FILE] [-insecure] host:port
+//	                              a real server: an HTTP/1.0 request and the exchange
 package main
 
 import (
@@ -16,7 +17,9 @@ func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   tlsrec demo [-scenario NAME]  show how connections end, against misbehaving peers
                                 (NAME: a testpeer scenario, e.g. "PeerFatalAlert(decode_error)")
-  tlsrec dial host:port         show the record and alert exchange with a real server`)
+  tlsrec dial [-pcap FILE] [-keylog FILE] [-insecure] host:port
+                                show the record and alert exchange with a real server;
+                                -pcap and -keylog let Wireshark or tshark decrypt it`)
 	os.Exit(2)
 }
 
@@ -34,10 +37,16 @@ func main() {
 		fs.Parse(flag.Args()[1:])
 		err = demo(os.Stdout, *only)
 	case "dial":
-		if flag.NArg() != 2 {
+		fs := flag.NewFlagSet("dial", flag.ExitOnError)
+		var opts dialOptions
+		fs.StringVar(&opts.pcap, "pcap", "", "write the session as a pcap `file` (open it with the key log to decrypt)")
+		fs.StringVar(&opts.keyLog, "keylog", "", "append the NSS key log to `file`")
+		fs.BoolVar(&opts.insecure, "insecure", false, "skip certificate verification")
+		fs.Parse(flag.Args()[1:])
+		if fs.NArg() != 1 {
 			usage()
 		}
-		err = dial(os.Stdout, flag.Arg(1))
+		err = dial(os.Stdout, fs.Arg(0), opts)
 	default:
 		usage()
 	}
