@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,63 +86,87 @@ func TestCertificateKinds(t *testing.T) {
 	}
 }
 
+// Client certificates on both versions. The server judges a missing one
+// after our Finished in TLS 1.3 (certificate_required comes on Read) and
+// before its own in TLS 1.2 (handshake_failure fails the handshake).
 func TestClientCertificates(t *testing.T) {
 	t.Parallel()
 	p := getPKI(t)
-	for _, tc := range []struct {
-		name      string
-		auth      tls.ClientAuthType
-		give      bool
-		wantAlert alert.Description // remote alert from the server, 0 for success
+	for _, v := range []struct {
+		version uint16
+		kind    string            // server certificate
+		missing alert.Description // the server's alert when a required certificate is missing
 	}{
-		{"requested-given", tls.RequestClientCert, true, 0},
-		{"requested-none", tls.RequestClientCert, false, 0},
-		{"required-given", tls.RequireAndVerifyClientCert, true, 0},
-		{"required-none", tls.RequireAndVerifyClientCert, false, alert.CertificateRequired},
+		{tls.VersionTLS13, "ecdsa", alert.CertificateRequired},
+		{tls.VersionTLS12, "rsa", alert.HandshakeFailure},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			scfg := serverConfig(t, "ecdsa")
-			scfg.ClientAuth = tc.auth
-			scfg.ClientCAs = p.roots
-			var seen [][]*x509.Certificate
-			s := serveGo(t, scfg, func(c *tls.Conn) error {
-				seen = append(seen, c.ConnectionState().PeerCertificates)
-				return echo(c)
-			})
-			cfg := clientConfig(t)
-			var acceptable [][]byte
-			cfg.GetClientCertificate = func(info *tls.CertificateRequestInfo) (*tls.Certificate, error) {
-				acceptable = info.AcceptableCAs
-				if !tc.give {
-					return &tls.Certificate{}, nil
+		for _, tc := range []struct {
+			name string
+			auth tls.ClientAuthType
+			give bool
+		}{
+			{"requested-given", tls.RequestClientCert, true},
+			{"requested-none", tls.RequestClientCert, false},
+			{"required-given", tls.RequireAndVerifyClientCert, true},
+			{"required-none", tls.RequireAndVerifyClientCert, false},
+		} {
+			t.Run(tls.VersionName(v.version)+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				scfg := serverConfig(t, v.kind)
+				scfg.MinVersion, scfg.MaxVersion = v.version, v.version
+				scfg.ClientAuth = tc.auth
+				scfg.ClientCAs = p.roots
+				var (
+					mu   sync.Mutex
+					seen [][]*x509.Certificate
+				)
+				s := serveGo(t, scfg, func(c *tls.Conn) error {
+					mu.Lock()
+					seen = append(seen, c.ConnectionState().PeerCertificates)
+					mu.Unlock()
+					return echo(c)
+				})
+				cfg := clientConfig(t)
+				var info *tls.CertificateRequestInfo
+				cfg.GetClientCertificate = func(i *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+					info = i
+					if !tc.give {
+						return &tls.Certificate{}, nil
+					}
+					return &p.client, nil
 				}
-				return &p.client, nil
-			}
-			c, err := dialGo(t, s, cfg)
-			require.NoError(t, err) // TLS 1.3: the client finishes before the server judges
-			if tc.wantAlert != 0 {
-				_, err = c.Read(make([]byte, 1))
-				var ae *alert.Error
-				require.ErrorAs(t, err, &ae)
-				require.True(t, ae.Remote)
-				require.ErrorIs(t, err, tc.wantAlert)
-				return
-			}
-			roundTrip(t, c, tc.name)
-			require.NoError(t, c.Close())
-			require.NoError(t, s.nextErr(t))
-			require.Len(t, seen, 1)
-			if tc.give {
-				require.Len(t, seen[0], 1)
-				require.True(t, seen[0][0].Equal(p.client.Leaf))
-			} else {
-				require.Empty(t, seen[0])
-			}
-			if tc.auth == tls.RequireAndVerifyClientCert {
-				require.Equal(t, [][]byte{p.caCert.RawSubject}, acceptable, "certificate_authorities reach the callback")
-			}
-		})
+				c, err := dialGo(t, s, cfg)
+				if tc.auth == tls.RequireAndVerifyClientCert && !tc.give {
+					if v.version == tls.VersionTLS13 {
+						require.NoError(t, err) // the client finishes before the server judges
+						_, err = c.Read(make([]byte, 1))
+					}
+					var ae *alert.Error
+					require.ErrorAs(t, err, &ae)
+					require.True(t, ae.Remote)
+					require.ErrorIs(t, err, v.missing)
+					return
+				}
+				require.NoError(t, err)
+				require.Equal(t, v.version, info.Version)
+				require.Contains(t, info.SignatureSchemes, tls.ECDSAWithP256AndSHA256)
+				roundTrip(t, c, tc.name)
+				require.NoError(t, c.Close())
+				require.NoError(t, s.nextErr(t))
+				mu.Lock()
+				defer mu.Unlock()
+				require.Len(t, seen, 1)
+				if tc.give {
+					require.Len(t, seen[0], 1)
+					require.True(t, seen[0][0].Equal(p.client.Leaf), "the server verified our CertificateVerify")
+				} else {
+					require.Empty(t, seen[0])
+				}
+				if tc.auth == tls.RequireAndVerifyClientCert {
+					require.Equal(t, [][]byte{p.caCert.RawSubject}, info.AcceptableCAs, "certificate_authorities reach the callback")
+				}
+			})
+		}
 	}
 }
 

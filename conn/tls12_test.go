@@ -3,11 +3,9 @@ package conn_test
 import (
 	"bytes"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -130,75 +128,6 @@ func TestTLS12OnlyClient(t *testing.T) {
 		require.NotEqual(t, uint16(0x13), id>>8, "no TLS 1.3 suite offered")
 	}
 	roundTrip(t, c, "tls 1.2 only")
-}
-
-func TestTLS12ClientCertificates(t *testing.T) {
-	t.Parallel()
-	p := getPKI(t)
-	for _, tc := range []struct {
-		name      string
-		auth      tls.ClientAuthType
-		give      bool
-		wantAlert alert.Description // remote alert from the server, 0 for success
-	}{
-		{"requested-given", tls.RequestClientCert, true, 0},
-		{"requested-none", tls.RequestClientCert, false, 0},
-		{"required-given", tls.RequireAndVerifyClientCert, true, 0},
-		{"required-none", tls.RequireAndVerifyClientCert, false, alert.HandshakeFailure},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			scfg := serverConfig12(t, "rsa")
-			scfg.ClientAuth = tc.auth
-			scfg.ClientCAs = p.roots
-			var (
-				mu   sync.Mutex
-				seen [][]*x509.Certificate
-			)
-			s := serveGo(t, scfg, func(c *tls.Conn) error {
-				mu.Lock()
-				seen = append(seen, c.ConnectionState().PeerCertificates)
-				mu.Unlock()
-				return echo(c)
-			})
-			cfg := clientConfig(t)
-			var info *tls.CertificateRequestInfo
-			cfg.GetClientCertificate = func(i *tls.CertificateRequestInfo) (*tls.Certificate, error) {
-				info = i
-				if !tc.give {
-					return &tls.Certificate{}, nil
-				}
-				return &p.client, nil
-			}
-			c, err := dialGo(t, s, cfg)
-			if tc.wantAlert != 0 {
-				// In TLS 1.2 the server judges before its Finished.
-				var ae *alert.Error
-				require.ErrorAs(t, err, &ae)
-				require.True(t, ae.Remote)
-				require.ErrorIs(t, err, tc.wantAlert)
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, uint16(tls.VersionTLS12), info.Version)
-			require.Contains(t, info.SignatureSchemes, tls.ECDSAWithP256AndSHA256)
-			roundTrip(t, c, tc.name)
-			require.NoError(t, c.Close())
-			require.NoError(t, s.nextErr(t))
-			mu.Lock()
-			defer mu.Unlock()
-			require.Len(t, seen, 1)
-			if tc.give {
-				require.Len(t, seen[0], 1)
-				require.True(t, seen[0][0].Equal(p.client.Leaf), "the server verified our CertificateVerify")
-			} else {
-				require.Empty(t, seen[0])
-			}
-			if tc.auth == tls.RequireAndVerifyClientCert {
-				require.Equal(t, [][]byte{p.caCert.RawSubject}, info.AcceptableCAs, "certificate_authorities reach the callback")
-			}
-		})
-	}
 }
 
 // Config.Certificates answers a CertificateRequest without a callback.

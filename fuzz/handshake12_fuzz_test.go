@@ -23,21 +23,15 @@ import (
 	"github.com/tlsrecord/tlsrecord/record"
 )
 
-// h12Message is what every TLS 1.2 message type implements.
-type h12Message interface {
-	Marshal() ([]byte, error)
-	Unmarshal(msg []byte) error
-}
-
 // h12Types are the messages only TLS 1.2 has, by type.
 var h12Types = []struct {
 	typ handshake.MsgType
-	new func() h12Message
+	new func() hsMessage
 }{
-	{handshake.TypeServerKeyExchange, func() h12Message { return new(handshake.ServerKeyExchange) }},
-	{handshake.TypeCertificate, func() h12Message { return new(handshake.CertificateTLS12) }},
-	{handshake.TypeCertificateRequest, func() h12Message { return new(handshake.CertificateRequestTLS12) }},
-	{handshake.TypeClientKeyExchange, func() h12Message { return new(handshake.ClientKeyExchange) }},
+	{handshake.TypeServerKeyExchange, func() hsMessage { return new(handshake.ServerKeyExchange) }},
+	{handshake.TypeCertificate, func() hsMessage { return new(handshake.CertificateTLS12) }},
+	{handshake.TypeCertificateRequest, func() hsMessage { return new(handshake.CertificateRequestTLS12) }},
+	{handshake.TypeClientKeyExchange, func() hsMessage { return new(handshake.ClientKeyExchange) }},
 }
 
 // h12Alerts are the alerts the TLS 1.2 parsers may return.
@@ -67,7 +61,7 @@ func FuzzHandshake12Messages(f *testing.F) {
 	})
 }
 
-func h12Check(t *testing.T, newMsg func() h12Message, in []byte) {
+func h12Check(t *testing.T, newMsg func() hsMessage, in []byte) {
 	t.Helper()
 	m := newMsg()
 	if err := m.Unmarshal(in); err != nil {
@@ -94,7 +88,7 @@ func h12Check(t *testing.T, newMsg func() h12Message, in []byte) {
 func h12Seeds(f *testing.F) [][]byte {
 	f.Helper()
 	seeds := h12Capture(f)
-	for _, m := range []h12Message{
+	for _, m := range []hsMessage{
 		&handshake.ServerKeyExchange{Curve: handshake.CurveP256, Public: bytes.Repeat([]byte{4}, 65),
 			Scheme: handshake.PSSWithSHA256, Signature: []byte("signature")},
 		&handshake.CertificateTLS12{Certificates: [][]byte{{0x30, 0}, {0x30, 1, 0}}},
