@@ -48,6 +48,19 @@ func TestZeroAllocs(t *testing.T) {
 			write() // the first Write sizes the buffer
 			require.Zero(t, testing.AllocsPerRun(100, write), "%s Write %d", prot.name, size)
 		}
+		w := record.NewWriter(io.Discard)
+		w.SetSealer(prot.s)
+		next := func() {
+			n := copy(w.Next(), "in place")
+			if err := w.SealNext(record.ApplicationData, n); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		next() // the first Next sizes the buffer
+		require.Zero(t, testing.AllocsPerRun(100, next), "%s Next, SealNext, Flush", prot.name)
 		for _, size := range []int{64, record.MaxPlaintext} {
 			for _, chunk := range []int{1 << 20, 1000} {
 				rd := record.NewReader(&loopReader{data: cyclicStream(prot.s, size), size: chunk})

@@ -17,8 +17,8 @@ type Plaintext struct {
 }
 
 var (
-	_ Sealer = Plaintext{}
-	_ Opener = Plaintext{}
+	_ InPlaceSealer = Plaintext{}
+	_ Opener        = Plaintext{}
 )
 
 // errShortRecord is a caller bug: Open was handed less than the whole record
@@ -33,8 +33,21 @@ func (p Plaintext) Seal(dst []byte, typ ContentType, _ uint64, payload []byte) [
 		v = VersionTLS12
 	}
 	dst = Header{Type: typ, Version: v, Length: len(payload)}.AppendTo(dst)
+	if atEnd(dst, payload) {
+		return dst[:len(dst)+len(payload)] // already in place (Writer.Next)
+	}
 	return append(dst, payload...)
 }
+
+// atEnd reports whether payload lies right after dst's end, inside its
+// capacity.
+func atEnd(dst, payload []byte) bool {
+	return len(payload) > 0 && cap(dst)-len(dst) >= len(payload) &&
+		&dst[:len(dst)+1][len(dst)] == &payload[0]
+}
+
+// ContentOffset is HeaderLen: the fragment follows the header.
+func (Plaintext) ContentOffset() int { return HeaderLen }
 
 // Open returns the header's content type and the fragment: rec's own bytes
 // when dst is nil, else the fragment appended to dst.

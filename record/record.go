@@ -103,6 +103,19 @@ type Sealer interface {
 	Protected() bool
 }
 
+// InPlaceSealer is a Sealer that seals a payload where it already lies.
+// When payload is dst[len(dst)+ContentOffset():][:n], the place Seal puts
+// the record's content, Seal protects it there and copies nothing; that is
+// the area Writer.Next hands out. Plaintext and the cipher package's
+// protections implement it.
+type InPlaceSealer interface {
+	Sealer
+	// ContentOffset is the distance from the start of the record Seal
+	// appends to its content: HeaderLen, plus the explicit nonce of TLS 1.2
+	// AES-GCM.
+	ContentOffset() int
+}
+
 // Opener deprotects incoming records.
 type Opener interface {
 	// Open deprotects rec, a whole record with its header, under sequence

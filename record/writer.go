@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"math"
+
+	"github.com/tlsrecord/tlsrecord/alert"
 )
 
 // writeBatch is how many full-size records the Writer seals before handing
@@ -28,6 +30,14 @@ type Writer struct {
 	seq      uint64
 	maxFrag  int
 	batch    int // records per transport write: writeBatch, set by tests
+
+	// contentOff is the Sealer's ContentOffset, 0 when it is no
+	// InPlaceSealer (Next then places the area past the largest record
+	// and the content is copied, as by Write).
+	contentOff int
+	// next is the offset in buf of the area Next handed out, 0 when none is
+	// outstanding (an area never starts at 0).
+	next int
 
 	// buf[off:] is sealed and not yet sent. buf[:off] has been sent.
 	buf []byte
@@ -56,12 +66,18 @@ func (w *Writer) SetSealer(s Sealer) {
 	w.sealer = s
 	w.overhead = max(s.Overhead(), 0)
 	w.seq = 0
+	w.next = 0
+	w.contentOff = 0
+	if ip, ok := s.(InPlaceSealer); ok {
+		w.contentOff = ip.ContentOffset()
+	}
 }
 
 // SetMaxFragment sets the largest plaintext fragment per record. n is
 // clamped to 1..MaxPlaintext; the default is MaxPlaintext.
 func (w *Writer) SetMaxFragment(n int) {
 	w.maxFrag = min(max(n, 1), MaxPlaintext)
+	w.next = 0
 }
 
 // Sealer returns the current write protection.
@@ -112,8 +128,61 @@ func (w *Writer) Seal(typ ContentType, payload []byte) (int, error) {
 	return w.seal(typ, payload, true, math.MaxInt)
 }
 
+// Next returns the content area of the next record: MaxFragment bytes of the
+// Writer's own buffer, placed where the Sealer will put the record's content.
+// Fill the first n bytes and call SealNext(typ, n), and the record is sealed
+// where the bytes lie, without the copy Write makes of a payload held
+// elsewhere (for TLS 1.3 a copy it cannot avoid: the AEAD seals content
+// and content type as one contiguous TLSInnerPlaintext). Reading from a file
+// or socket straight into the area makes a record with no extra copy.
+//
+// The area belongs to the Writer and is valid until the next call of any
+// Writer method other than Pending, Seq, Sealer or MaxFragment.
+func (w *Writer) Next() []byte {
+	off := w.contentOff
+	if off == 0 {
+		off = HeaderLen + w.maxFrag + w.overhead
+	}
+	// Room for the record Seal appends and, when the content is not in
+	// place, for the area beyond it.
+	w.reserve(max(HeaderLen+w.maxFrag+w.overhead, off+w.maxFrag))
+	w.next = len(w.buf) + off
+	return w.buf[w.next : w.next+w.maxFrag : w.next+w.maxFrag]
+}
+
+// MaxFragment returns the largest plaintext fragment per record: the length
+// of the area Next returns.
+func (w *Writer) MaxFragment() int { return w.maxFrag }
+
+// SealNext seals the first n bytes of the area the last Next returned as
+// one record of type typ and adds it to the pending bytes, like Seal:
+// Flush sends it. It fails with ErrSeqOverflow when the sequence number
+// has run out, and with an internal_error when no area is outstanding (Next
+// was not called, or another Writer method was called since) or n is
+// outside 0..MaxFragment; then nothing is sealed.
+func (w *Writer) SealNext(typ ContentType, n int) error {
+	at := w.next
+	w.next = 0
+	switch {
+	case at == 0:
+		return errNoNext
+	case n < 0 || n > w.maxFrag:
+		return errNextLength
+	case w.seq == math.MaxUint64:
+		return ErrSeqOverflow
+	}
+	w.sealOne(typ, w.buf[at:at+n])
+	return nil
+}
+
+var (
+	errNoNext     = alert.Wrap(alert.InternalError, errors.New("record: SealNext without a current Next area"))
+	errNextLength = alert.Wrap(alert.InternalError, errors.New("record: SealNext length outside the Next area"))
+)
+
 // Flush sends the pending bytes. On error the unsent ones stay pending.
 func (w *Writer) Flush() error {
+	w.next = 0
 	for w.off < len(w.buf) {
 		n, err := w.dst.Write(w.buf[w.off:])
 		w.off += n
@@ -140,6 +209,7 @@ func (w *Writer) seal(typ ContentType, payload []byte, first bool, batch int) (i
 		recs = 1
 	}
 	recs = min(recs, batch)
+	w.next = 0
 	w.reserve(min(len(payload), recs*w.maxFrag) + recs*(HeaderLen+w.overhead))
 	n := 0
 	for range recs {
@@ -150,15 +220,20 @@ func (w *Writer) seal(typ ContentType, payload []byte, first bool, batch int) (i
 			return n, ErrSeqOverflow
 		}
 		frag := payload[n:min(n+w.maxFrag, len(payload))]
-		start := len(w.buf)
-		w.buf = w.sealer.Seal(w.buf, typ, w.seq, frag)
-		if w.OnRecord != nil {
-			w.OnRecord(ParseHeader(w.buf[start:]), typ, w.seq, w.sealer.Protected())
-		}
-		w.seq++
+		w.sealOne(typ, frag)
 		n += len(frag)
 	}
 	return n, nil
+}
+
+// sealOne seals one record; the caller has checked the sequence number.
+func (w *Writer) sealOne(typ ContentType, frag []byte) {
+	start := len(w.buf)
+	w.buf = w.sealer.Seal(w.buf, typ, w.seq, frag)
+	if w.OnRecord != nil {
+		w.OnRecord(ParseHeader(w.buf[start:]), typ, w.seq, w.sealer.Protected())
+	}
+	w.seq++
 }
 
 // reserve makes room for size more bytes after the pending ones, moving them

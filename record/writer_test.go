@@ -14,14 +14,18 @@ import (
 	"github.com/tlsrecord/tlsrecord/record"
 )
 
-// countingWriter records the size of every transport write.
+// countingWriter records the size of every transport write, and the
+// slices themselves: they alias the Writer's buffer, so a test can see where
+// in it a record was sealed.
 type countingWriter struct {
 	bytes.Buffer
 	writes []int
+	slices [][]byte
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
 	c.writes = append(c.writes, len(p))
+	c.slices = append(c.slices, p)
 	return c.Buffer.Write(p)
 }
 
@@ -282,4 +286,135 @@ func TestWriterShortWrite(t *testing.T) {
 	require.Equal(t, len(hsMsg.body), n)
 	require.True(t, errors.Is(err, io.ErrShortWrite))
 	require.Equal(t, record.HeaderLen+len(hsMsg.body), w.Pending())
+}
+
+// TestWriterNext checks that records made through Next and SealNext are the
+// records Write makes of the same payloads, whether sealed one by one or
+// several before a Flush, and that an InPlaceSealer seals each where its
+// area lies: the record's content starts at the area's first byte. A
+// Sealer that cannot seal in place gets the same records through a copy.
+func TestWriterNext(t *testing.T) {
+	t.Parallel()
+	for _, prot := range []struct {
+		name    string
+		s       record.Sealer
+		inPlace bool
+	}{{"plaintext", plain, true}, {"xor (no ContentOffset)", xorCipher{key: 5}, false}} {
+		for _, maxFrag := range []int{record.MaxPlaintext, 100} {
+			for _, batched := range []bool{false, true} {
+				var out countingWriter
+				w := record.NewWriter(&out)
+				w.SetSealer(prot.s)
+				w.SetMaxFragment(maxFrag)
+				var want bytes.Buffer
+				ref := record.NewWriter(&want)
+				ref.SetSealer(prot.s)
+
+				sizes := []int{0, 1, maxFrag, maxFrag / 2}
+				for i, n := range sizes {
+					area := w.Next()
+					require.Len(t, area, maxFrag, "%s: the area is one fragment", prot.name)
+					require.Equal(t, maxFrag, cap(area), "%s: appending past the area cannot reach the record", prot.name)
+					payload := pattern(n, byte(i))
+					copy(area, payload)
+					require.NoError(t, w.SealNext(record.Handshake, n))
+					_, err := ref.Seal(record.Handshake, payload)
+					require.NoError(t, err)
+					if batched {
+						continue
+					}
+					require.NoError(t, w.Flush())
+					if prot.inPlace && n > 0 {
+						sent := out.slices[len(out.slices)-1]
+						require.Same(t, &area[0], &sent[record.Plaintext{}.ContentOffset()],
+							"%s: record %d was sealed where its area was", prot.name, i)
+					}
+				}
+				require.Equal(t, uint64(len(sizes)), w.Seq())
+				if batched {
+					require.Equal(t, ref.Pending(), w.Pending(), "%s: nothing is sent before Flush", prot.name)
+					require.NoError(t, w.Flush())
+					require.Len(t, out.writes, 1, "four records, one transport write")
+				}
+				require.NoError(t, ref.Flush())
+				require.Equal(t, want.Bytes(), out.Bytes(), "%s, max fragment %d", prot.name, maxFrag)
+			}
+		}
+	}
+}
+
+// TestWriterNextMisuse: SealNext refuses, with an internal_error and
+// without sealing anything, when its area is gone or n does not fit.
+func TestWriterNextMisuse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		before func(w *record.Writer) // called between Next and SealNext
+		n      int
+	}{
+		{"no Next", nil, 1},
+		{"Write since Next", func(w *record.Writer) { w.Write(record.ApplicationData, []byte{1}) }, 1},
+		{"Seal since Next", func(w *record.Writer) { w.Seal(record.ApplicationData, []byte{1}) }, 1},
+		{"Flush since Next", func(w *record.Writer) { w.Flush() }, 1},
+		{"SetSealer since Next", func(w *record.Writer) { w.SetSealer(plain) }, 1},
+		{"SetMaxFragment since Next", func(w *record.Writer) { w.SetMaxFragment(10) }, 1},
+		{"n beyond the area", func(*record.Writer) {}, record.MaxPlaintext + 1},
+		{"negative n", func(*record.Writer) {}, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			w := record.NewWriter(&out)
+			if tt.before != nil {
+				w.Next()
+				tt.before(w)
+			}
+			pending, seq := w.Pending(), w.Seq()
+			err := w.SealNext(record.ApplicationData, tt.n)
+			requireAlert(t, err, alert.InternalError)
+			require.Equal(t, pending, w.Pending(), "nothing sealed")
+			require.Equal(t, seq, w.Seq(), "no sequence number used")
+			requireAlert(t, w.SealNext(record.ApplicationData, 0), alert.InternalError)
+		})
+	}
+}
+
+// TestWriterNextSeqOverflow: the last sequence number is refused as by
+// Write, and the area stays unsealed.
+func TestWriterNextSeqOverflow(t *testing.T) {
+	t.Parallel()
+	w := record.NewWriter(&bytes.Buffer{})
+	w.SetSeqForTest(math.MaxUint64)
+	w.Next()
+	err := w.SealNext(record.ApplicationData, 1)
+	require.Same(t, record.ErrSeqOverflow, err)
+	require.Zero(t, w.Pending())
+}
+
+// TestWriterNextAfterFailure: records sealed before a failed transport
+// write go out first, then the ones made through Next, in order.
+func TestWriterNextAfterFailure(t *testing.T) {
+	t.Parallel()
+	x := xorCipher{key: 0x33}
+	out := &flakyWriter{fail: map[int]int{0: 7}}
+	w := record.NewWriter(out)
+	w.SetSealer(x)
+	first := pattern(3000, 1)
+	n, err := w.Write(record.ApplicationData, first)
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	require.Equal(t, len(first), n)
+
+	second := pattern(500, 2)
+	copy(w.Next(), second)
+	require.NoError(t, w.SealNext(record.ApplicationData, len(second)))
+	require.NoError(t, w.Flush())
+
+	rd := record.NewReader(bytes.NewReader(out.Bytes()))
+	rd.SetOpener(x)
+	recs, err := readAll(t, rd)
+	require.ErrorIs(t, err, io.EOF)
+	require.Len(t, recs, 2)
+	require.Equal(t, first, recs[0].Payload)
+	require.Equal(t, second, recs[1].Payload)
 }
