@@ -8,10 +8,10 @@ import (
 
 // Compile-time checks that both protections satisfy the record layer.
 var (
-	_ record.Sealer = (*AEAD13)(nil)
-	_ record.Opener = (*AEAD13)(nil)
-	_ record.Sealer = (*AEAD12)(nil)
-	_ record.Opener = (*AEAD12)(nil)
+	_ record.InPlaceSealer = (*AEAD13)(nil)
+	_ record.Opener        = (*AEAD13)(nil)
+	_ record.InPlaceSealer = (*AEAD12)(nil)
+	_ record.Opener        = (*AEAD12)(nil)
 )
 
 // xorNonce is the per-record nonce of TLS 1.3 and of TLS 1.2

@@ -63,6 +63,10 @@ func (a *AEAD12) MaxFragment() int { return record.MaxCiphertextTLS12 }
 // and for Open: a dst with len(fragment)-Overhead() spare bytes never grows.
 func (a *AEAD12) Overhead() int { return a.explicit + tagLen }
 
+// ContentOffset is where Seal puts the ciphertext: after the header and,
+// for AES-GCM, the explicit nonce.
+func (a *AEAD12) ContentOffset() int { return record.HeaderLen + a.explicit }
+
 // RekeyNeeded reports whether seq, the next sequence number, has reached the
 // usage limit of RFC 8446, Section 5.5, which bounds the AEAD whatever the
 // TLS version: floor(2^24.5) records for AES-GCM, 2^64 for ChaCha20-Poly1305.
@@ -96,7 +100,9 @@ func (a *AEAD12) setAAD(seq uint64, header []byte, length int) []byte {
 // Seal appends a TLSCiphertext carrying payload as content type typ under
 // sequence number seq, version 0x0303 (RFC 5246, Section 6.2.3.3):
 // header || [explicit nonce] || ciphertext || tag. The payload is encrypted
-// straight into dst and must not overlap it. Seal panics when len(payload) >
+// straight into dst; it must not overlap dst's spare capacity except by
+// lying exactly where the ciphertext goes, dst[len(dst)+ContentOffset():],
+// where it is encrypted in place. Seal panics when len(payload) >
 // record.MaxPlaintext.
 func (a *AEAD12) Seal(dst []byte, typ record.ContentType, seq uint64, payload []byte) []byte {
 	n := len(payload)

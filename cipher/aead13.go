@@ -64,6 +64,10 @@ func (a *AEAD13) Overhead() int {
 	return 1 + tagLen
 }
 
+// ContentOffset is record.HeaderLen: the encrypted TLSInnerPlaintext
+// follows the header.
+func (a *AEAD13) ContentOffset() int { return record.HeaderLen }
+
 // RekeyNeeded reports whether seq, the next sequence number, is the last the
 // key may protect (RFC 8446, Section 5.5): that record should be the
 // KeyUpdate that retires the key. AES-GCM allows floor(2^24.5) records,
@@ -94,8 +98,8 @@ func (a *AEAD13) padding(typ record.ContentType, n int) int {
 // as additional data. The AEAD needs content and type contiguous, so the
 // payload is copied into dst and sealed in place; when payload already sits
 // at dst[len(dst)+record.HeaderLen:] (a caller that builds its plaintext in
-// the record buffer) the copy is skipped. The payload may overlap dst in any
-// other way too. Seal panics when len(payload) > record.MaxPlaintext.
+// the record buffer, as record.Writer.Next has it) the copy is skipped. The
+// payload may overlap dst in any other way too. Seal panics when len(payload) > record.MaxPlaintext.
 func (a *AEAD13) Seal(dst []byte, typ record.ContentType, seq uint64, payload []byte) []byte {
 	n := len(payload)
 	if n > record.MaxPlaintext {
