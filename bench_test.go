@@ -7,9 +7,11 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/chacha20poly1305"
 
@@ -25,8 +27,16 @@ import (
 // through stdcipher.AEAD (for TLS 1.3, size+1, the TLSInnerPlaintext without
 // padding), a 12-byte nonce and the same AAD length (5 bytes for TLS 1.3, 13
 // for TLS 1.2). The difference is the record layer's own cost: header,
-// nonce and AAD construction, the TLS 1.3 copy into dst and padding scan,
-// the length and type checks, the interface call.
+// nonce and AAD construction, the TLS 1.3 type byte and padding scan, the
+// length and type checks, the interface call.
+//
+// BenchmarkSeal seals the payload where record.Writer.Next puts it, in the
+// record buffer at the Sealer's ContentOffset: the zero-copy path.
+// BenchmarkSealCopy seals it from the caller's own buffer, as Writer.Write
+// and conn's Write do; for TLS 1.3 that adds one memmove of the payload,
+// because the AEAD seals content and type as one contiguous
+// TLSInnerPlaintext (crypto/tls copies too). For TLS 1.2 the two paths
+// cost the same.
 //
 // Compare with benchstat after renaming the raw rows:
 //
@@ -96,61 +106,83 @@ func benchConstructions(b *testing.B) []benchConstruction {
 	return cs
 }
 
-func BenchmarkSeal(b *testing.B) {
+func BenchmarkSeal(b *testing.B)     { benchPairs(b, sealInPlace) }
+func BenchmarkSealCopy(b *testing.B) { benchPairs(b, sealCopy) }
+func BenchmarkOpen(b *testing.B)     { benchPairs(b, openRecords) }
+
+// ops builds, for one construction and payload size, a function that does
+// k operations of ours and one that does k of the bare AEAD's.
+type ops func(b *testing.B, c benchConstruction, size int) (ours, raw func(k int))
+
+func sealInPlace(_ *testing.B, c benchConstruction, size int) (func(int), func(int)) {
+	return sealOps(c, size, true), rawSealOps(c, size)
+}
+
+func sealCopy(_ *testing.B, c benchConstruction, size int) (func(int), func(int)) {
+	return sealOps(c, size, false), rawSealOps(c, size)
+}
+
+func openRecords(b *testing.B, c benchConstruction, size int) (func(int), func(int)) {
+	return openOps(b, c, size), rawOpenOps(b, c, size)
+}
+
+// benchPairs runs <construction>/<size> and raw/<construction>/<size>
+// for every construction and size.
+func benchPairs(b *testing.B, mk ops) {
 	for _, c := range benchConstructions(b) {
 		for _, size := range benchSizes {
 			name := c.name + "/" + strconv.Itoa(size)
-			b.Run(name, func(b *testing.B) { benchSeal(b, c, size, false) })
-			b.Run("raw/"+name, func(b *testing.B) { benchRawSeal(b, c, size) })
+			b.Run(name, func(b *testing.B) {
+				ours, _ := mk(b, c, size)
+				benchOps(b, size, ours)
+			})
+			b.Run("raw/"+name, func(b *testing.B) {
+				_, raw := mk(b, c, size)
+				benchOps(b, size, raw)
+			})
 		}
 	}
 }
 
-// BenchmarkSealInPlace is BenchmarkSeal for TLS 1.3 with the payload already
-// in place at dst[len(dst)+record.HeaderLen:], as a caller that builds its
-// plaintext in the record buffer has it: Seal then skips the copy that the
-// contiguous TLSInnerPlaintext (content || type) otherwise requires.
-func BenchmarkSealInPlace(b *testing.B) {
-	for _, c := range benchConstructions(b) {
-		if !c.tls13 {
-			continue
-		}
-		for _, size := range benchSizes {
-			name := c.name + "/" + strconv.Itoa(size)
-			b.Run(name, func(b *testing.B) { benchSeal(b, c, size, true) })
-			b.Run("raw/"+name, func(b *testing.B) { benchRawSeal(b, c, size) })
-		}
+func benchOps(b *testing.B, size int, f func(int)) {
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		f(1)
 	}
 }
 
-func benchSeal(b *testing.B, c benchConstruction, size int, inPlace bool) {
+// sealOps seals size-byte payloads under consecutive sequence numbers,
+// inPlace where Writer.Next puts them, else from a separate buffer.
+func sealOps(c benchConstruction, size int, inPlace bool) func(int) {
 	s := c.new()
 	dst := make([]byte, 0, record.HeaderLen+size+s.Overhead())
 	payload := make([]byte, size)
 	if inPlace {
-		payload = dst[record.HeaderLen : record.HeaderLen+size]
+		off := s.(record.InPlaceSealer).ContentOffset()
+		payload = dst[off : off+size]
 	}
 	var seq uint64
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	for b.Loop() {
-		dst = s.Seal(dst[:0], record.ApplicationData, seq, payload)
-		seq++
+	return func(k int) {
+		for range k {
+			dst = s.Seal(dst[:0], record.ApplicationData, seq, payload)
+			seq++
+		}
 	}
 }
 
-func benchRawSeal(b *testing.B, c benchConstruction, size int) {
+func rawSealOps(c benchConstruction, size int) func(int) {
 	plaintext := make([]byte, size+c.overLen)
 	nonce, aad := make([]byte, 12), make([]byte, c.aadLen)
 	dst := make([]byte, 0, len(plaintext)+c.raw.Overhead())
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	for b.Loop() {
-		dst = c.raw.Seal(dst[:0], nonce, plaintext, aad)
+	return func(k int) {
+		for range k {
+			dst = c.raw.Seal(dst[:0], nonce, plaintext, aad)
+		}
 	}
 }
 
-// openRing is how many records BenchmarkOpen seals ahead, outside the timer,
+// openRing is how many records openOps seals ahead, outside the timer,
 // under sequence numbers 0..n-1: a record only opens under its own sequence
 // number, so the loop cycles through them. The ring is kept within 16 KiB
 // (two records at least) so that, like the raw AEAD's single ciphertext, it
@@ -163,45 +195,101 @@ func openRing(size int) int {
 	return n
 }
 
-func BenchmarkOpen(b *testing.B) {
-	for _, c := range benchConstructions(b) {
-		for _, size := range benchSizes {
-			name := c.name + "/" + strconv.Itoa(size)
-			b.Run(name, func(b *testing.B) {
-				sealer, opener := c.new(), c.new()
-				ring := make([][]byte, openRing(size))
-				for i := range ring {
-					ring[i] = sealer.Seal(nil, record.ApplicationData, uint64(i), make([]byte, size))
-				}
-				mask := uint64(len(ring) - 1)
-				dst := make([]byte, 0, size+opener.Overhead()+1)
-				var i uint64
-				b.SetBytes(int64(size))
-				b.ReportAllocs()
-				for b.Loop() {
-					seq := i & mask
-					_, pt, err := opener.Open(dst[:0], seq, ring[seq])
-					if err != nil || len(pt) != size {
-						b.Fatal("open failed", err)
-					}
-					i++
-				}
-			})
-			b.Run("raw/"+name, func(b *testing.B) {
-				nonce, aad := make([]byte, 12), make([]byte, c.aadLen)
-				ciphertext := c.raw.Seal(nil, nonce, make([]byte, size+c.overLen), aad)
-				dst := make([]byte, 0, len(ciphertext))
-				b.SetBytes(int64(size))
-				b.ReportAllocs()
-				for b.Loop() {
-					pt, err := c.raw.Open(dst[:0], nonce, ciphertext, aad)
-					if err != nil || len(pt) != size+c.overLen {
-						b.Fatal("open failed", err)
-					}
-				}
-			})
+func openOps(b *testing.B, c benchConstruction, size int) func(int) {
+	sealer, opener := c.new(), c.new()
+	ring := make([][]byte, openRing(size))
+	for i := range ring {
+		ring[i] = sealer.Seal(nil, record.ApplicationData, uint64(i), make([]byte, size))
+	}
+	mask := uint64(len(ring) - 1)
+	dst := make([]byte, 0, size+opener.Overhead()+1)
+	var i uint64
+	return func(k int) {
+		for range k {
+			seq := i & mask
+			_, pt, err := opener.Open(dst[:0], seq, ring[seq])
+			if err != nil || len(pt) != size {
+				b.Fatal("open failed", err)
+			}
+			i++
 		}
 	}
+}
+
+func rawOpenOps(b *testing.B, c benchConstruction, size int) func(int) {
+	nonce, aad := make([]byte, 12), make([]byte, c.aadLen)
+	ciphertext := c.raw.Seal(nil, nonce, make([]byte, size+c.overLen), aad)
+	dst := make([]byte, 0, len(ciphertext))
+	return func(k int) {
+		for range k {
+			pt, err := c.raw.Open(dst[:0], nonce, ciphertext, aad)
+			if err != nil || len(pt) != size+c.overLen {
+				b.Fatal("open failed", err)
+			}
+		}
+	}
+}
+
+// BenchmarkOverhead measures the record layer's cost over the bare AEAD
+// directly, for machines (shared VMs) whose run-to-run noise is larger
+// than that cost and hides it in an unpaired benchstat comparison of
+// BenchmarkSeal with its raw/ rows. Each <op>/<construction>/<size> runs
+// ours and the raw AEAD in alternating blocks of about 20 µs, so both see
+// the same machine state, and reports the median over blocks of the
+// per-operation difference: ns-over-raw/op and %-over-raw (that
+// difference against the raw AEAD's median). ns/op is ours's median.
+// Summarize a few runs with benchstat:
+//
+//	go test -run '^$' -bench '^BenchmarkOverhead$' -count 6 . > overhead.txt
+//	benchstat overhead.txt
+func BenchmarkOverhead(b *testing.B) {
+	for _, op := range []struct {
+		name string
+		mk   ops
+	}{{"Seal", sealInPlace}, {"SealCopy", sealCopy}, {"Open", openRecords}} {
+		for _, c := range benchConstructions(b) {
+			for _, size := range benchSizes {
+				b.Run(op.name+"/"+c.name+"/"+strconv.Itoa(size), func(b *testing.B) {
+					ours, raw := op.mk(b, c, size)
+					benchPaired(b, size, ours, raw)
+				})
+			}
+		}
+	}
+}
+
+func benchPaired(b *testing.B, size int, ours, raw func(int)) {
+	k := max(1, 20000/(size/4+100)) // operations per block: about 20 µs
+	ours(k)                         // warm both up
+	raw(k)
+	var oursNs, rawNs, diffNs []float64
+	b.ResetTimer()
+	for done, i := 0, 0; done < b.N; done, i = done+k, i+1 {
+		var to, tr time.Duration
+		if i%2 == 0 {
+			to, tr = timeOps(ours, k), timeOps(raw, k)
+		} else {
+			tr, to = timeOps(raw, k), timeOps(ours, k)
+		}
+		o, r := float64(to)/float64(k), float64(tr)/float64(k)
+		oursNs, rawNs, diffNs = append(oursNs, o), append(rawNs, r), append(diffNs, o-r)
+	}
+	b.StopTimer()
+	d, r := median(diffNs), median(rawNs)
+	b.ReportMetric(median(oursNs), "ns/op")
+	b.ReportMetric(d, "ns-over-raw/op")
+	b.ReportMetric(100*d/r, "%-over-raw")
+}
+
+func timeOps(f func(int), k int) time.Duration {
+	start := time.Now()
+	f(k)
+	return time.Since(start)
+}
+
+func median(x []float64) float64 {
+	slices.Sort(x)
+	return x[len(x)/2]
 }
 
 // BenchmarkConnWrite and BenchmarkConnRead measure a whole client Conn
