@@ -105,7 +105,9 @@ func requireOpenAlert(t *testing.T, err error) {
 
 // FuzzOpen checks record protection for every suite:
 //   - any payload, known content type and TLS 1.3 padding request round-trips
-//     exactly (type and payload), and the record respects the limits;
+//     exactly (type and payload), the record respects the limits, and
+//     sealing the payload in place (where record.Writer.Next puts it)
+//     gives the same record;
 //   - any plaintext sealed with the bare AEAD (for TLS 1.3 a whole
 //     TLSInnerPlaintext, so all-zero, unknown-type and oversized ones reach
 //     the checks behind authentication) opens to what the RFC says or fails
@@ -141,6 +143,13 @@ func FuzzOpen(f *testing.F) {
 		require.NoError(t, err)
 		require.Equal(t, typ, gotTyp)
 		require.Equal(t, content, got)
+
+		// Sealed in place, where record.Writer.Next puts the content: the
+		// same record.
+		off := tt.sealer.(record.InPlaceSealer).ContentOffset()
+		buf := make([]byte, off+len(content), off+len(content)+tt.sealer.Overhead())
+		copy(buf[off:], content)
+		require.Equal(t, rec, tt.sealer.Seal(buf[:0], typ, seq, buf[off:]), "sealed in place")
 
 		// Another sequence number, a changed byte, a fuzzed header.
 		if seqDelta != 0 {
