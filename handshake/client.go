@@ -375,6 +375,29 @@ func (cfg *Config) verifyServer(certs [][]byte, st *State) error {
 	return nil
 }
 
+// verifyConnection runs the caller's VerifyConnection, once the server has
+// proved its key; its error fails the handshake with bad_certificate.
+func (cfg *Config) verifyConnection(st *State) error {
+	if cfg.VerifyConnection == nil {
+		return nil
+	}
+	if err := cfg.VerifyConnection(st); err != nil {
+		return alert.Wrap(alert.BadCertificate, err)
+	}
+	return nil
+}
+
+// runSteps runs a handshake flow's steps in order, stopping at the first
+// error.
+func runSteps(steps ...func() error) error {
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // clientCertificate answers a CertificateRequest: GetClientCertificate
 // decides when set (the request's certificate_authorities reach it as
 // AcceptableCAs), otherwise the first of Certificates whose key usable

@@ -58,18 +58,16 @@ func newClientHandshakeTLS12(t Transport, cfg *Config, ch *clientHello, r *messa
 //	[CertificateVerify], ChangeCipherSpec, Finished  →  ChangeCipherSpec,
 //	Finished
 func (hs *clientHandshakeTLS12) handshake(sh *ServerHello, msg []byte) (*State, error) {
-	steps := []func() error{
+	err := runSteps(
 		func() error { return hs.processServerHello(sh, msg) },
 		hs.readCertificate,
 		hs.readServerKeyExchange,
 		hs.readServerHelloDone,
 		hs.sendClientFlight,
 		hs.readServerFinished,
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, err
-		}
+	)
+	if err != nil {
+		return nil, err
 	}
 	return &hs.state, nil
 }
@@ -205,12 +203,7 @@ func (hs *clientHandshakeTLS12) readServerKeyExchange() error {
 		return err
 	}
 	hs.state.CurveID = ske.Curve
-	if hs.cfg.VerifyConnection != nil {
-		if err := hs.cfg.VerifyConnection(&hs.state); err != nil {
-			return alert.Wrap(alert.BadCertificate, err)
-		}
-	}
-	return nil
+	return hs.cfg.verifyConnection(&hs.state)
 }
 
 // checkSuiteKey applies RFC 8422, Section 5.3's table: for ECDHE_ECDSA the

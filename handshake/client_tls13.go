@@ -57,18 +57,16 @@ func (hs *clientHandshakeTLS13) handshake(sh *ServerHello, msg []byte) (*State, 
 			return nil, err
 		}
 	}
-	steps := []func() error{
+	err := runSteps(
 		func() error { return hs.processServerHello(sh) },
 		hs.readEncryptedExtensions,
 		hs.readCertificate,
 		hs.readCertificateVerify,
 		hs.readServerFinished,
 		hs.sendClientFlight,
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, err
-		}
+	)
+	if err != nil {
+		return nil, err
 	}
 	return &hs.state, nil
 }
@@ -379,12 +377,7 @@ func (hs *clientHandshakeTLS13) readCertificateVerify() error {
 		return err
 	}
 	hs.transcript.Write(msg)
-	if hs.cfg.VerifyConnection != nil {
-		if err := hs.cfg.VerifyConnection(&hs.state); err != nil {
-			return alert.Wrap(alert.BadCertificate, err)
-		}
-	}
-	return nil
+	return hs.cfg.verifyConnection(&hs.state)
 }
 
 // readServerFinished verifies the server's Finished in constant time and
