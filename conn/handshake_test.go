@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -285,4 +286,43 @@ func TestFixedRandReplaysClientHello(t *testing.T) {
 	first, second := hello(), hello()
 	require.Greater(t, len(first), 1000, "ClientHello with an ML-KEM share")
 	require.Equal(t, first, second)
+}
+
+// VerifyConnection runs once the server has proved its key (TLS 1.3:
+// CertificateVerify; TLS 1.2: the ServerKeyExchange signature), before its
+// Finished, and sees the negotiated state; its error is our bad_certificate.
+func TestVerifyConnection(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		server  *tls.Config
+		suite   uint16
+		version uint16
+	}{
+		{"tls13", serverConfig(t, "rsa"), tls.TLS_CHACHA20_POLY1305_SHA256, tls.VersionTLS13},
+		{"tls12", serverConfig12(t, "rsa"), tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, tls.VersionTLS12},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := serveGo(t, tc.server, echo)
+			var seen conn.ConnectionState
+			cfg := clientConfig(t)
+			cfg.CipherSuites = []uint16{tc.suite}
+			cfg.VerifyConnection = func(cs conn.ConnectionState) error {
+				seen = cs
+				return errors.New("not this one")
+			}
+			_, err := dialGo(t, s, cfg)
+			var ae *alert.Error
+			require.ErrorAs(t, err, &ae)
+			require.False(t, ae.Remote)
+			require.ErrorIs(t, err, alert.BadCertificate)
+			require.ErrorContains(t, err, "not this one")
+			require.Equal(t, tc.version, seen.Version)
+			require.Equal(t, tc.suite, seen.CipherSuite)
+			require.Len(t, seen.PeerCertificates, 1)
+			require.False(t, seen.HandshakeComplete)
+			require.EqualError(t, s.nextErr(t), "remote error: tls: bad certificate")
+		})
+	}
 }

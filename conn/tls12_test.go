@@ -3,7 +3,6 @@ package conn_test
 import (
 	"bytes"
 	"crypto/tls"
-	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -309,28 +308,4 @@ func TestTLS12CloseNotifyOwedByPendingWrite(t *testing.T) {
 	require.Less(t, r.n, len(big))
 	require.True(t, c.ConnectionState().CloseNotifySent)
 	require.NoError(t, s.nextErr(t), "the server's Read ended at our close_notify")
-}
-
-// VerifyConnection runs after the ServerKeyExchange signature is checked
-// and sees the TLS 1.2 state; its error is a bad_certificate.
-func TestTLS12VerifyConnection(t *testing.T) {
-	t.Parallel()
-	s := serveGo(t, serverConfig12(t, "rsa"), echo)
-	var seen conn.ConnectionState
-	cfg := clientConfig(t)
-	cfg.VerifyConnection = func(cs conn.ConnectionState) error {
-		seen = cs
-		return errors.New("not this one")
-	}
-	_, err := dialGo(t, s, cfg)
-	var ae *alert.Error
-	require.ErrorAs(t, err, &ae)
-	require.False(t, ae.Remote)
-	require.ErrorIs(t, err, alert.BadCertificate)
-	require.ErrorContains(t, err, "not this one")
-	require.Equal(t, uint16(tls.VersionTLS12), seen.Version)
-	require.Equal(t, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, seen.CipherSuite)
-	require.Len(t, seen.PeerCertificates, 1)
-	require.False(t, seen.HandshakeComplete)
-	require.EqualError(t, s.nextErr(t), "remote error: tls: bad certificate")
 }
