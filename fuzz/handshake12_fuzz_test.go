@@ -2,25 +2,16 @@ package fuzz_test
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
-	"net"
 	"slices"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/cryptobyte"
 
 	"github.com/tlsrecord/tlsrecord/alert"
 	"github.com/tlsrecord/tlsrecord/handshake"
-	"github.com/tlsrecord/tlsrecord/record"
+	"github.com/tlsrecord/tlsrecord/internal/tlstest"
 )
 
 // h12Types are the messages only TLS 1.2 has, by type.
@@ -104,68 +95,17 @@ func h12Seeds(f *testing.F) [][]byte {
 	return seeds
 }
 
-// h12Capture runs a crypto/tls TLS 1.2 handshake over a pipe and returns
-// the plaintext handshake messages both sides wrote before their
-// ChangeCipherSpec.
+// h12Capture returns the plaintext handshake messages crypto/tls's client
+// and server send in a TLS 1.2 handshake with client authentication.
 func h12Capture(f *testing.F) [][]byte {
 	f.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert, err := tlstest.Certificate()
 	require.NoError(f, err)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "fuzz.test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	fromClient, fromServer, err := tlstest.Capture(
+		&tls.Config{MaxVersion: tls.VersionTLS12, ClientAuth: tls.RequireAnyClientCert},
+		&tls.Config{InsecureSkipVerify: true, Certificates: []tls.Certificate{cert}})
 	require.NoError(f, err)
-	cert := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-	var mu sync.Mutex
-	var msgs [][]byte
-	client, server := net.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		s := tls.Server(&h12Tap{Conn: server, mu: &mu, msgs: &msgs}, &tls.Config{
-			Certificates: []tls.Certificate{cert}, MaxVersion: tls.VersionTLS12, ClientAuth: tls.RequireAnyClientCert})
-		done <- s.Handshake()
-		server.Close()
-	}()
-	c := tls.Client(&h12Tap{Conn: client, mu: &mu, msgs: &msgs}, &tls.Config{InsecureSkipVerify: true, Certificates: []tls.Certificate{cert}})
-	require.NoError(f, c.Handshake())
-	require.NoError(f, <-done)
-	client.Close()
-	mu.Lock()
-	defer mu.Unlock()
+	msgs := append(fromClient, fromServer...)
 	require.NotEmpty(f, msgs)
 	return msgs
-}
-
-// h12Tap keeps the messages of the plaintext handshake records written
-// through it, up to the first change_cipher_spec.
-type h12Tap struct {
-	net.Conn
-	mu      *sync.Mutex
-	msgs    *[][]byte
-	buf     []byte
-	stopped bool
-}
-
-func (c *h12Tap) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	c.buf = append(c.buf, p...)
-	for !c.stopped && len(c.buf) >= record.HeaderLen {
-		h := record.ParseHeader(c.buf)
-		if len(c.buf) < record.HeaderLen+h.Length {
-			break
-		}
-		if h.Type == record.ChangeCipherSpec {
-			c.stopped = true
-		} else if h.Type == record.Handshake {
-			var a handshake.Assembler
-			if a.Write(c.buf[record.HeaderLen:record.HeaderLen+h.Length]) == nil {
-				for m, ok := a.Next(); ok; m, ok = a.Next() {
-					*c.msgs = append(*c.msgs, bytes.Clone(m))
-				}
-			}
-		}
-		c.buf = c.buf[record.HeaderLen+h.Length:]
-	}
-	c.mu.Unlock()
-	return c.Conn.Write(p)
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/tlsrecord/tlsrecord/alert"
 	"github.com/tlsrecord/tlsrecord/handshake"
+	"github.com/tlsrecord/tlsrecord/internal/tlstest"
 )
 
 // hsMessage is what every handshake message type implements.
@@ -135,39 +136,6 @@ func hsSeeds(f *testing.F) [][]byte {
 	return seeds
 }
 
-// hsStrip returns a deep copy of *m with every Extensions field cleared:
-// Extensions records wire order and ignored types, which Marshal does not
-// reproduce.
-func hsStrip(m hsMessage) any {
-	c := reflect.New(reflect.TypeOf(m).Elem())
-	c.Elem().Set(reflect.ValueOf(m).Elem())
-	hsClear(c.Elem())
-	return c.Interface()
-}
-
-func hsClear(v reflect.Value) {
-	switch v.Kind() {
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).Name == "Extensions" {
-				v.Field(i).SetZero()
-				continue
-			}
-			hsClear(v.Field(i))
-		}
-	case reflect.Slice:
-		if v.Type().Elem().Kind() != reflect.Struct || v.IsNil() {
-			return
-		}
-		cp := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
-		reflect.Copy(cp, v)
-		for i := range cp.Len() {
-			hsClear(cp.Index(i))
-		}
-		v.Set(cp)
-	}
-}
-
 // FuzzHandshakeMessages parses msg as every message type, and msg's body
 // (after its 4-byte header) behind a correct header of each type, so the
 // fuzzer reaches every parser's body. A message parses as one type at
@@ -236,7 +204,7 @@ func hsCheck(newMsg func() hsMessage, msg []byte) (parsed bool, err error) {
 	if err := again.Unmarshal(wire); err != nil {
 		return true, fmt.Errorf("re-marshalled message does not parse: %v", err)
 	}
-	if !reflect.DeepEqual(hsStrip(m), hsStrip(again)) {
+	if !reflect.DeepEqual(tlstest.StripExtensions(m), tlstest.StripExtensions(again)) {
 		return true, fmt.Errorf("round trip changed the message:\n%+v\n%+v", m, again)
 	}
 	wire2, err := again.Marshal()

@@ -10,8 +10,10 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"github.com/tlsrecord/tlsrecord/alert"
 	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/tlsrecord/tlsrecord/alert"
+	"github.com/tlsrecord/tlsrecord/internal/tlstest"
 )
 
 // wireMessage is what every message type implements.
@@ -81,39 +83,6 @@ func msgSeq(n int, start byte) []byte {
 		b[i] = start + byte(i)
 	}
 	return b
-}
-
-// msgStripExtensions returns a deep copy of the message v points to with
-// every Extensions field cleared: Extensions records wire order and
-// ignored types, which Marshal does not reproduce.
-func msgStripExtensions(v any) any {
-	c := reflect.New(reflect.TypeOf(v).Elem())
-	c.Elem().Set(reflect.ValueOf(v).Elem())
-	clearExtensions(c.Elem())
-	return c.Interface()
-}
-
-func clearExtensions(v reflect.Value) {
-	switch v.Kind() {
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).Name == "Extensions" {
-				v.Field(i).SetZero()
-				continue
-			}
-			clearExtensions(v.Field(i))
-		}
-	case reflect.Slice:
-		if v.Type().Elem().Kind() != reflect.Struct || v.IsNil() {
-			return
-		}
-		cp := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
-		reflect.Copy(cp, v)
-		for i := range cp.Len() {
-			clearExtensions(cp.Index(i))
-		}
-		v.Set(cp)
-	}
 }
 
 // newLike returns a new zero message of m's type.
@@ -209,7 +178,7 @@ func TestMessageRoundTrip(t *testing.T) {
 			require.NoError(t, err)
 			got := newLike(tc.msg)
 			require.NoError(t, got.Unmarshal(wire))
-			require.Equal(t, msgStripExtensions(tc.msg), msgStripExtensions(got))
+			require.Equal(t, tlstest.StripExtensions(tc.msg), tlstest.StripExtensions(got))
 			again, err := got.Marshal()
 			require.NoError(t, err)
 			require.Equal(t, wire, again, "marshal→unmarshal→marshal must be byte-identical")
@@ -328,7 +297,7 @@ func TestUnmarshalCopies(t *testing.T) {
 			for i := range wire {
 				wire[i] ^= 0xff
 			}
-			require.Equal(t, msgStripExtensions(tc.msg), msgStripExtensions(got))
+			require.Equal(t, tlstest.StripExtensions(tc.msg), tlstest.StripExtensions(got))
 		})
 	}
 }

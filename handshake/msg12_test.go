@@ -4,16 +4,14 @@ import (
 	"bytes"
 	"crypto/tls"
 	"fmt"
-	"net"
 	"reflect"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/cryptobyte"
 
 	"github.com/tlsrecord/tlsrecord/alert"
-	"github.com/tlsrecord/tlsrecord/record"
+	"github.com/tlsrecord/tlsrecord/internal/tlstest"
 )
 
 // msg12 is what every TLS 1.2 message type implements.
@@ -190,62 +188,12 @@ func TestMessages12FromCryptoTLS(t *testing.T) {
 // sent before their ChangeCipherSpec.
 func captureTLS12(t *testing.T) [][]byte {
 	t.Helper()
-	cert := certs12()["ecdsa"]
-	client, server := net.Pipe()
-	var mu sync.Mutex
-	var msgs [][]byte
-	tap := func(c net.Conn) net.Conn { return &tapConn{Conn: c, mu: &mu, msgs: &msgs} }
-	done := make(chan error, 1)
-	go func() {
-		s := tls.Server(tap(server), &tls.Config{Certificates: []tls.Certificate{cert}, MaxVersion: tls.VersionTLS12,
-			ClientAuth: tls.RequireAnyClientCert})
-		done <- s.Handshake()
-		server.Close() // no close_notify: nobody reads it on a synchronous pipe
-	}()
-	c := tls.Client(tap(client), &tls.Config{InsecureSkipVerify: true, Certificates: []tls.Certificate{cert}})
-	require.NoError(t, c.Handshake())
-	require.NoError(t, <-done)
-	client.Close()
-	mu.Lock()
-	defer mu.Unlock()
-	return msgs
-}
-
-// tapConn splits what it writes into records and keeps the handshake
-// messages of plaintext handshake records, until the first
-// change_cipher_spec it writes.
-type tapConn struct {
-	net.Conn
-	mu      *sync.Mutex
-	msgs    *[][]byte
-	buf     []byte
-	stopped bool
-}
-
-func (c *tapConn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	c.buf = append(c.buf, p...)
-	for !c.stopped && len(c.buf) >= record.HeaderLen {
-		h := record.ParseHeader(c.buf)
-		if len(c.buf) < record.HeaderLen+h.Length {
-			break
-		}
-		payload := c.buf[record.HeaderLen : record.HeaderLen+h.Length]
-		switch h.Type {
-		case record.ChangeCipherSpec:
-			c.stopped = true
-		case record.Handshake:
-			var a Assembler
-			if a.Write(payload) == nil {
-				for m, ok := a.Next(); ok; m, ok = a.Next() {
-					*c.msgs = append(*c.msgs, bytes.Clone(m))
-				}
-			}
-		}
-		c.buf = c.buf[record.HeaderLen+h.Length:]
-	}
-	c.mu.Unlock()
-	return c.Conn.Write(p)
+	cert, err := tlstest.Certificate()
+	require.NoError(t, err)
+	fromClient, fromServer := capture(t,
+		&tls.Config{MaxVersion: tls.VersionTLS12, ClientAuth: tls.RequireAnyClientCert},
+		&tls.Config{InsecureSkipVerify: true, Certificates: []tls.Certificate{cert}})
+	return append(fromClient, fromServer...)
 }
 
 func ExampleServerKeyExchange_Params() {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/tlsrecord/tlsrecord/internal/tlstest"
 )
 
 // The RFC 8448, Section 3 messages, in handshake/testdata/msg-rfc8448-*.hex.
@@ -46,7 +48,7 @@ func TestRFC8448ClientHello(t *testing.T) {
 	require.Len(t, again, len(wire))
 	var ch2 ClientHello
 	require.NoError(t, ch2.Unmarshal(again))
-	require.Equal(t, msgStripExtensions(&ch), msgStripExtensions(&ch2))
+	require.Equal(t, tlstest.StripExtensions(&ch), tlstest.StripExtensions(&ch2))
 }
 
 func TestRFC8448ServerHello(t *testing.T) {
