@@ -33,12 +33,7 @@ func TestSuitesAgainstGo(t *testing.T) {
 			require.Equal(t, uint16(tls.VersionTLS13), cs.Version)
 			require.True(t, cs.HandshakeComplete)
 			roundTrip(t, c, "hello, "+tls.CipherSuiteName(id))
-			big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
-			go func() { c.Write(big) }()
-			got := make([]byte, len(big))
-			_, err = io.ReadFull(c, got)
-			require.NoError(t, err)
-			require.Equal(t, big, got)
+			echoMiB(t, c)
 		})
 	}
 }
@@ -173,31 +168,38 @@ func TestClientCertificates(t *testing.T) {
 
 func TestALPN(t *testing.T) {
 	t.Parallel()
-	t.Run("agreed", func(t *testing.T) {
-		t.Parallel()
-		scfg := serverConfig(t, "ecdsa")
-		scfg.NextProtos = []string{"h2", "http/1.1"}
-		s := serveGo(t, scfg, echo)
-		cfg := clientConfig(t)
-		cfg.NextProtos = []string{"http/1.1"}
-		c, err := dialGo(t, s, cfg)
-		require.NoError(t, err)
-		require.Equal(t, "http/1.1", c.ConnectionState().NegotiatedProtocol)
-	})
-	t.Run("refused", func(t *testing.T) {
-		t.Parallel()
-		scfg := serverConfig(t, "ecdsa")
-		scfg.NextProtos = []string{"h2"}
-		s := serveGo(t, scfg, echo)
-		cfg := clientConfig(t)
-		cfg.NextProtos = []string{"spdy/1"}
-		_, err := dialGo(t, s, cfg)
-		var ae *alert.Error
-		require.ErrorAs(t, err, &ae)
-		require.True(t, ae.Remote)
-		require.ErrorIs(t, err, alert.NoApplicationProtocol)
-		require.EqualError(t, err, "remote error: tls: no_application_protocol")
-	})
+	for _, v := range []struct {
+		name    string
+		server  func(t *testing.T, kind string) *tls.Config
+		version uint16
+	}{{"tls13", serverConfig, tls.VersionTLS13}, {"tls12", serverConfig12, tls.VersionTLS12}} {
+		t.Run(v.name+"/agreed", func(t *testing.T) {
+			t.Parallel()
+			scfg := v.server(t, "ecdsa")
+			scfg.NextProtos = []string{"h2", "http/1.1"}
+			s := serveGo(t, scfg, echo)
+			cfg := clientConfig(t)
+			cfg.NextProtos = []string{"http/1.1"}
+			c, err := dialGo(t, s, cfg)
+			require.NoError(t, err)
+			require.Equal(t, v.version, c.ConnectionState().Version)
+			require.Equal(t, "http/1.1", c.ConnectionState().NegotiatedProtocol)
+		})
+		t.Run(v.name+"/refused", func(t *testing.T) {
+			t.Parallel()
+			scfg := v.server(t, "ecdsa")
+			scfg.NextProtos = []string{"h2"}
+			s := serveGo(t, scfg, echo)
+			cfg := clientConfig(t)
+			cfg.NextProtos = []string{"spdy/1"}
+			_, err := dialGo(t, s, cfg)
+			var ae *alert.Error
+			require.ErrorAs(t, err, &ae)
+			require.True(t, ae.Remote)
+			require.ErrorIs(t, err, alert.NoApplicationProtocol)
+			require.EqualError(t, err, "remote error: tls: no_application_protocol")
+		})
+	}
 }
 
 func TestSNI(t *testing.T) {

@@ -1,6 +1,7 @@
 package conn_test
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -108,6 +109,17 @@ func roundTrip(t *testing.T, c *conn.Conn, msg string) {
 	_, err = io.ReadFull(c, buf)
 	require.NoError(t, err)
 	require.Equal(t, msg, string(buf))
+}
+
+// echoMiB writes 1 MiB (64 full records) while reading its echo back.
+func echoMiB(t *testing.T, c *conn.Conn) {
+	t.Helper()
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
+	go func() { c.Write(big) }()
+	got := make([]byte, len(big))
+	_, err := io.ReadFull(c, got)
+	require.NoError(t, err)
+	require.Equal(t, big, got)
 }
 
 var errNoHandler = errors.New("no handler")

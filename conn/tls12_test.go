@@ -38,7 +38,6 @@ var suites12 = []struct {
 
 func TestTLS12SuitesAgainstGo(t *testing.T) {
 	t.Parallel()
-	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
 	rows := append(suites12[:len(suites12):len(suites12)], struct {
 		id   uint16
 		kind string
@@ -60,11 +59,7 @@ func TestTLS12SuitesAgainstGo(t *testing.T) {
 			require.True(t, cs.HandshakeComplete)
 			require.NotEmpty(t, cs.VerifiedChains)
 			roundTrip(t, c, "hello, "+tls.CipherSuiteName(tc.id))
-			go func() { c.Write(big) }()
-			got := make([]byte, len(big))
-			_, err = io.ReadFull(c, got)
-			require.NoError(t, err)
-			require.Equal(t, big, got)
+			echoMiB(t, c)
 			require.NoError(t, c.Close())
 			require.NoError(t, s.nextErr(t))
 		})
@@ -142,35 +137,6 @@ func TestTLS12ClientCertificateFromList(t *testing.T) {
 	c, err := dialGo(t, s, cfg)
 	require.NoError(t, err)
 	roundTrip(t, c, "certificate from the list")
-}
-
-func TestTLS12ALPN(t *testing.T) {
-	t.Parallel()
-	t.Run("agreed", func(t *testing.T) {
-		t.Parallel()
-		scfg := serverConfig12(t, "ecdsa")
-		scfg.NextProtos = []string{"h2", "http/1.1"}
-		s := serveGo(t, scfg, echo)
-		cfg := clientConfig(t)
-		cfg.NextProtos = []string{"http/1.1"}
-		c, err := dialGo(t, s, cfg)
-		require.NoError(t, err)
-		require.Equal(t, uint16(tls.VersionTLS12), c.ConnectionState().Version)
-		require.Equal(t, "http/1.1", c.ConnectionState().NegotiatedProtocol)
-	})
-	t.Run("refused", func(t *testing.T) {
-		t.Parallel()
-		scfg := serverConfig12(t, "ecdsa")
-		scfg.NextProtos = []string{"h2"}
-		s := serveGo(t, scfg, echo)
-		cfg := clientConfig(t)
-		cfg.NextProtos = []string{"spdy/1"}
-		_, err := dialGo(t, s, cfg)
-		var ae *alert.Error
-		require.ErrorAs(t, err, &ae)
-		require.True(t, ae.Remote)
-		require.ErrorIs(t, err, alert.NoApplicationProtocol)
-	})
 }
 
 // Our CLIENT_RANDOM line is the one crypto/tls's server writes for the
