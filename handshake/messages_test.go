@@ -90,6 +90,16 @@ func newLike(m wireMessage) wireMessage {
 	return reflect.New(reflect.TypeOf(m).Elem()).Interface().(wireMessage)
 }
 
+// reparse marshals m and parses the result into a new message of its type.
+func reparse(t *testing.T, m wireMessage) (wire []byte, got wireMessage) {
+	t.Helper()
+	wire, err := m.Marshal()
+	require.NoError(t, err)
+	got = newLike(m)
+	require.NoError(t, got.Unmarshal(wire))
+	return wire, got
+}
+
 var allSigAlgs = []SignatureScheme{
 	ECDSAWithP256AndSHA256, ECDSAWithP384AndSHA384, ECDSAWithP521AndSHA512,
 	PSSWithSHA256, PSSWithSHA384, PSSWithSHA512, Ed25519,
@@ -174,10 +184,7 @@ func TestMessageRoundTrip(t *testing.T) {
 	for _, tc := range roundTripCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			wire, err := tc.msg.Marshal()
-			require.NoError(t, err)
-			got := newLike(tc.msg)
-			require.NoError(t, got.Unmarshal(wire))
+			wire, got := reparse(t, tc.msg)
 			require.Equal(t, tlstest.StripExtensions(tc.msg), tlstest.StripExtensions(got))
 			again, err := got.Marshal()
 			require.NoError(t, err)
@@ -290,10 +297,7 @@ func TestUnmarshalCopies(t *testing.T) {
 	for _, tc := range roundTripCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			wire, err := tc.msg.Marshal()
-			require.NoError(t, err)
-			got := newLike(tc.msg)
-			require.NoError(t, got.Unmarshal(wire))
+			wire, got := reparse(t, tc.msg)
 			for i := range wire {
 				wire[i] ^= 0xff
 			}
@@ -360,10 +364,7 @@ func TestExtensionOrder(t *testing.T) {
 		if !ok {
 			continue
 		}
-		wire, err := tc.msg.Marshal()
-		require.NoError(t, err)
-		got := newLike(tc.msg)
-		require.NoError(t, got.Unmarshal(wire))
+		_, got := reparse(t, tc.msg)
 		require.Equal(t, want, reflect.ValueOf(got).Elem().FieldByName("Extensions").Interface(), tc.name)
 	}
 }
