@@ -387,6 +387,17 @@ func (cfg *Config) verifyConnection(st *State) error {
 	return nil
 }
 
+// checkALPN checks the protocol the server selected, "" for none (the
+// parser refuses an empty name): one we did not offer is an
+// illegal_parameter, as the STYLE.md policy table rules for an unoffered
+// suite, group or version, in either TLS version.
+func (cfg *Config) checkALPN(selected string) error {
+	if selected != "" && !slices.Contains(cfg.NextProtos, selected) {
+		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: server selected unoffered ALPN protocol %q", selected))
+	}
+	return nil
+}
+
 // runSteps runs a handshake flow's steps in order, stopping at the first
 // error.
 func runSteps(steps ...func() error) error {

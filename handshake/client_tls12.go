@@ -10,10 +10,11 @@ import (
 	"fmt"
 	"slices"
 
+	"golang.org/x/crypto/cryptobyte"
+
 	"github.com/tlsrecord/tlsrecord/alert"
 	"github.com/tlsrecord/tlsrecord/cipher"
 	"github.com/tlsrecord/tlsrecord/record"
-	"golang.org/x/crypto/cryptobyte"
 )
 
 // clientHandshakeTLS12 is one TLS 1.2 ECDHE client handshake, its steps in
@@ -147,10 +148,7 @@ func (hs *clientHandshakeTLS12) checkServerExtensions(sh *ServerHello) error {
 	if sh.ECPointFormats != nil && !slices.Contains(sh.ECPointFormats, PointFormatUncompressed) {
 		return alert.Wrap(alert.IllegalParameter, errors.New("tls: server does not accept uncompressed points"))
 	}
-	if sh.ALPNProtocol != "" && !slices.Contains(hs.cfg.NextProtos, sh.ALPNProtocol) {
-		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: server selected unoffered ALPN protocol %q", sh.ALPNProtocol))
-	}
-	return nil
+	return hs.cfg.checkALPN(sh.ALPNProtocol)
 }
 
 // readCertificate reads and verifies the server's chain (RFC 5246,

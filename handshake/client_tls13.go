@@ -311,8 +311,8 @@ func (hs *clientHandshakeTLS13) readEncryptedExtensions() error {
 	if err := hs.hello.CheckSolicited(ee.Extensions); err != nil {
 		return err
 	}
-	if slices.Contains(ee.Extensions, ExtALPN) && !slices.Contains(hs.cfg.NextProtos, ee.ALPNProtocol) {
-		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: server selected unoffered ALPN protocol %q", ee.ALPNProtocol))
+	if err := hs.cfg.checkALPN(ee.ALPNProtocol); err != nil {
+		return err
 	}
 	hs.state.NegotiatedProtocol = ee.ALPNProtocol
 	return nil
