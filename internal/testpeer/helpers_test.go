@@ -87,12 +87,19 @@ func dialErr(t *testing.T, p *Peer, v uint16, edit ...func(*tls.Config)) (*tls.C
 	for _, f := range edit {
 		f(cfg)
 	}
+	c := tls.Client(dialRaw(t, p), cfg)
+	return c, c.Handshake()
+}
+
+// dialRaw opens a TCP connection to p, closed at the test's end, with the
+// test deadline.
+func dialRaw(t *testing.T, p *Peer) net.Conn {
+	t.Helper()
 	raw, err := net.DialTimeout("tcp", p.Addr(), testDeadline)
 	require.NoError(t, err)
 	t.Cleanup(func() { raw.Close() })
 	require.NoError(t, raw.SetDeadline(time.Now().Add(testDeadline)))
-	c := tls.Client(raw, cfg)
-	return c, c.Handshake()
+	return raw
 }
 
 // exchange sends line (newline-terminated) and checks the server's reply.

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
-	"net"
 	"testing"
 	"time"
 
@@ -35,11 +34,7 @@ func ourDial(t *testing.T, p *Peer, edit ...func(*conn.Config)) (*conn.Conn, err
 	for _, f := range edit {
 		f(cfg)
 	}
-	raw, err := net.DialTimeout("tcp", p.Addr(), testDeadline)
-	require.NoError(t, err)
-	t.Cleanup(func() { raw.Close() })
-	require.NoError(t, raw.SetDeadline(time.Now().Add(testDeadline)))
-	c := conn.Client(raw, cfg)
+	c := conn.Client(dialRaw(t, p), cfg)
 	return c, c.Handshake()
 }
 
