@@ -90,6 +90,19 @@ func newLike(m wireMessage) wireMessage {
 	return reflect.New(reflect.TypeOf(m).Elem()).Interface().(wireMessage)
 }
 
+// forEachWire runs f as a parallel subtest for each of roundTripCases, with
+// the message's wire form.
+func forEachWire(t *testing.T, f func(t *testing.T, m wireMessage, wire []byte)) {
+	for _, tc := range roundTripCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			wire, err := tc.msg.Marshal()
+			require.NoError(t, err)
+			f(t, tc.msg, wire)
+		})
+	}
+}
+
 // reparse marshals m and parses the result into a new message of its type.
 func reparse(t *testing.T, m wireMessage) (wire []byte, got wireMessage) {
 	t.Helper()
@@ -195,17 +208,12 @@ func TestMessageRoundTrip(t *testing.T) {
 
 func TestMessageStrictPrefixes(t *testing.T) {
 	t.Parallel()
-	for _, tc := range roundTripCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			wire, err := tc.msg.Marshal()
-			require.NoError(t, err)
-			for i := range len(wire) {
-				err := newLike(tc.msg).Unmarshal(wire[:i])
-				require.ErrorIs(t, err, alert.DecodeError, "prefix of %d/%d bytes", i, len(wire))
-			}
-		})
-	}
+	forEachWire(t, func(t *testing.T, m wireMessage, wire []byte) {
+		for i := range len(wire) {
+			err := newLike(m).Unmarshal(wire[:i])
+			require.ErrorIs(t, err, alert.DecodeError, "prefix of %d/%d bytes", i, len(wire))
+		}
+	})
 }
 
 // TestMessageBodyPrefixes cuts the body and fixes up the header, so the
@@ -214,40 +222,35 @@ func TestMessageStrictPrefixes(t *testing.T) {
 // Finished length parses, so those are the only prefixes that may succeed.
 func TestMessageBodyPrefixes(t *testing.T) {
 	t.Parallel()
-	for _, tc := range roundTripCases() {
-		if _, ok := tc.msg.(*Finished); ok {
-			continue
+	forEachWire(t, func(t *testing.T, m wireMessage, wire []byte) {
+		if _, ok := m.(*Finished); ok {
+			t.Skip("every Finished length parses")
 		}
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			wire, err := tc.msg.Marshal()
+		body := wire[msgHeaderLen:]
+		helloEnd := -1 // the body length of the hello without extensions
+		var bare wireMessage
+		switch h := m.(type) {
+		case *ClientHello:
+			bare = &ClientHello{Vers: h.Vers, Random: h.Random, SessionID: h.SessionID,
+				CipherSuites: h.CipherSuites, CompressionMethods: h.CompressionMethods}
+		case *ServerHello:
+			bare = &ServerHello{Vers: h.Vers, Random: h.Random, SessionID: h.SessionID,
+				CipherSuite: h.CipherSuite, CompressionMethod: h.CompressionMethod}
+		}
+		if bare != nil {
+			bareWire, err := bare.Marshal()
 			require.NoError(t, err)
-			body := wire[msgHeaderLen:]
-			helloEnd := -1 // the body length of the hello without extensions
-			var bare wireMessage
-			switch m := tc.msg.(type) {
-			case *ClientHello:
-				bare = &ClientHello{Vers: m.Vers, Random: m.Random, SessionID: m.SessionID,
-					CipherSuites: m.CipherSuites, CompressionMethods: m.CompressionMethods}
-			case *ServerHello:
-				bare = &ServerHello{Vers: m.Vers, Random: m.Random, SessionID: m.SessionID,
-					CipherSuite: m.CipherSuite, CompressionMethod: m.CompressionMethod}
-			}
-			if bare != nil {
-				bareWire, err := bare.Marshal()
+			helloEnd = len(bareWire) - msgHeaderLen
+		}
+		for i := range len(body) {
+			err := newLike(m).Unmarshal(msgFrame(MsgType(wire[0]), body[:i]))
+			if i == helloEnd {
 				require.NoError(t, err)
-				helloEnd = len(bareWire) - msgHeaderLen
+				continue
 			}
-			for i := range len(body) {
-				err := newLike(tc.msg).Unmarshal(msgFrame(MsgType(wire[0]), body[:i]))
-				if i == helloEnd {
-					require.NoError(t, err)
-					continue
-				}
-				require.ErrorIs(t, err, alert.DecodeError, "body prefix of %d/%d bytes", i, len(body))
-			}
-		})
-	}
+			require.ErrorIs(t, err, alert.DecodeError, "body prefix of %d/%d bytes", i, len(body))
+		}
+	})
 }
 
 // TestMessageTrailingBytes appends one byte inside and one byte outside
@@ -255,39 +258,29 @@ func TestMessageBodyPrefixes(t *testing.T) {
 // inside).
 func TestMessageTrailingBytes(t *testing.T) {
 	t.Parallel()
-	for _, tc := range roundTripCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			wire, err := tc.msg.Marshal()
-			require.NoError(t, err)
-			outside := append(bytes.Clone(wire), 0)
-			require.ErrorIs(t, newLike(tc.msg).Unmarshal(outside), alert.DecodeError)
-			if _, ok := tc.msg.(*Finished); ok {
-				return
-			}
-			inside := msgFrame(MsgType(wire[0]), wire[msgHeaderLen:], []byte{0})
-			require.ErrorIs(t, newLike(tc.msg).Unmarshal(inside), alert.DecodeError)
-		})
-	}
+	forEachWire(t, func(t *testing.T, m wireMessage, wire []byte) {
+		outside := append(bytes.Clone(wire), 0)
+		require.ErrorIs(t, newLike(m).Unmarshal(outside), alert.DecodeError)
+		if _, ok := m.(*Finished); ok {
+			return
+		}
+		inside := msgFrame(MsgType(wire[0]), wire[msgHeaderLen:], []byte{0})
+		require.ErrorIs(t, newLike(m).Unmarshal(inside), alert.DecodeError)
+	})
 }
 
 func TestMessageWrongType(t *testing.T) {
 	t.Parallel()
-	for _, tc := range roundTripCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			wire, err := tc.msg.Marshal()
-			require.NoError(t, err)
-			for _, typ := range []MsgType{TypeClientHello, TypeFinished, TypeMessageHash, 99} {
-				if typ == MsgType(wire[0]) {
-					continue
-				}
-				bad := bytes.Clone(wire)
-				bad[0] = byte(typ)
-				require.ErrorIs(t, newLike(tc.msg).Unmarshal(bad), alert.UnexpectedMessage, "type %v", typ)
+	forEachWire(t, func(t *testing.T, m wireMessage, wire []byte) {
+		for _, typ := range []MsgType{TypeClientHello, TypeFinished, TypeMessageHash, 99} {
+			if typ == MsgType(wire[0]) {
+				continue
 			}
-		})
-	}
+			bad := bytes.Clone(wire)
+			bad[0] = byte(typ)
+			require.ErrorIs(t, newLike(m).Unmarshal(bad), alert.UnexpectedMessage, "type %v", typ)
+		}
+	})
 }
 
 // TestUnmarshalCopies checks that parsed messages do not alias their input,
