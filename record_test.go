@@ -22,7 +22,7 @@ import (
 const module = "github.com/tlsrecord/tlsrecord"
 
 // layers lists the packages from the bottom up: each may import only those
-// before it (STYLE.md, "The layers").
+// before it (the layering in README.md).
 var layers = []string{"alert", "record", "cipher", "handshake", "conn", "cmd/tlsrec"}
 
 // TestImportsPointDown fails when a layer imports one above it, or when
@@ -279,7 +279,7 @@ func TestScenarioTruncations(t *testing.T) {
 	})
 }
 
-// Floods are cut off with unexpected_message (STYLE.md policy table), sent
+// Floods are cut off with unexpected_message (alert policy, package alert), sent
 // once, and the client sends nothing after it.
 func TestScenarioFloods(t *testing.T) {
 	forEachVersion(t, func(t *testing.T, v uint16) {

@@ -148,7 +148,7 @@ func (a Alert) AppendTo(b []byte) []byte { return append(b, byte(a.Level), byte(
 // coalesced into a single TLSPlaintext record" (RFC 8446, Section 5.1), so a
 // body of any length but 2 is a decode_error; an empty TLS 1.3 alert is an
 // unexpected_message: "Implementations MUST NOT send zero-length fragments of
-// Handshake or Alert types" (RFC 8446, Section 5.4 and the STYLE.md table).
+// Handshake or Alert types" (RFC 8446, Section 5.4 and the alert policy, package alert).
 // Parse does not judge the level byte: that is version policy (see
 // ValidLevel).
 func Parse(body []byte, tls13 bool) (Alert, error) {
@@ -189,7 +189,7 @@ func IsFatal(a Alert, tls13 bool) bool {
 
 // ValidLevel reports whether l is a level the version defines. TLS 1.3
 // ignores the level byte for error alerts, so every level is accepted; in
-// TLS 1.2 an unknown level is an illegal_parameter (STYLE.md policy table).
+// TLS 1.2 an unknown level is an illegal_parameter (alert policy, package alert).
 func ValidLevel(l Level, tls13 bool) bool {
 	return tls13 || l == Warning || l == Fatal
 }

@@ -137,8 +137,8 @@ func (a *AEAD12) Open(dst []byte, seq uint64, rec []byte) (record.ContentType, [
 	header, frag := rec[:record.HeaderLen], rec[record.HeaderLen:]
 	// "The length MUST NOT exceed 2^14 + 2048" (RFC 5246, Section 6.2.3),
 	// and the plaintext, whose length is public, "MUST NOT exceed 2^14"
-	// (RFC 5246, Section 6.2.1): record_overflow for both (STYLE.md policy
-	// table; Section 7.2.2 names the alert for the ciphertext limit).
+	// (RFC 5246, Section 6.2.1): record_overflow for both (alert policy,
+	// package alert; Section 7.2.2 names the alert for the ciphertext limit).
 	if len(frag) > record.MaxCiphertextTLS12 || len(frag)-a.explicit-tagLen > record.MaxPlaintext {
 		return 0, nil, alert.RecordOverflow
 	}

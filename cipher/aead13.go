@@ -190,7 +190,7 @@ func innerType(out []byte, start int) (record.ContentType, []byte, error) {
 	typ := record.ContentType(out[i])
 	if !typ.Known() {
 		// An unknown real type is an unexpected record type (RFC 8446,
-		// Section 5; STYLE.md policy table).
+		// Section 5; alert policy, package alert).
 		return 0, nil, alert.UnexpectedMessage
 	}
 	return typ, out[:i], nil

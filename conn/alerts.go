@@ -10,7 +10,7 @@ import (
 	"github.com/tlsrecord/tlsrecord/record"
 )
 
-// maxWarnings bounds consecutive TLS 1.2 warning alerts (STYLE.md).
+// maxWarnings bounds consecutive TLS 1.2 warning alerts (alert policy, package alert).
 const maxWarnings = 4
 
 // abort is the one place that turns a local failure into a fatal alert. It
@@ -118,7 +118,7 @@ func (c *Conn) handleAlert(body []byte, handshaking bool) error {
 		f(a)
 	}
 	// TLS 1.2 knows two levels; "illegal_parameter" for any other
-	// (STYLE.md). TLS 1.3 ignores the level byte (RFC 8446, Section 6).
+	// (alert policy, package alert). TLS 1.3 ignores the level byte (RFC 8446, Section 6).
 	if !alert.ValidLevel(a.Level, tls13) {
 		return c.abort(alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: alert with unknown level %d", a.Level)), handshaking)
 	}

@@ -34,7 +34,7 @@ type Conn struct {
 	asm          handshake.Assembler
 	input        []byte // decrypted application data not yet returned
 	readErr      error  // sticky: io.EOF after close_notify, truncation, ...
-	warnings     int    // counters for the STYLE.md flood limits; reset on data
+	warnings     int    // counters for the flood limits of the alert policy (package alert); reset on data
 	keyUpdates   int
 	tickets      int
 	ccsSeen      int

@@ -11,7 +11,7 @@ import (
 	"github.com/tlsrecord/tlsrecord/record"
 )
 
-// Flood limits of the STYLE.md policy table; each counter is reset by
+// Flood limits of the alert policy (package alert); each counter is reset by
 // application data.
 const (
 	maxKeyUpdates = 32

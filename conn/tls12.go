@@ -13,7 +13,7 @@ import (
 // HelloRequest, the answered close_notify and the end of a key's life.
 
 // maxHelloRequests bounds HelloRequests without application data between
-// them (STYLE.md policy table).
+// them (alert policy, package alert).
 const maxHelloRequests = 4
 
 // errAEADLimit is returned by a TLS 1.2 Write that reached the key's usage
@@ -32,7 +32,7 @@ func (c *Conn) negotiatedVersion() uint16 {
 // received between the other handshake messages and the Finished message"
 // (RFC 5246, Section 7.4.9). One that comes early, after the new keys,
 // after the handshake, or with a body other than "a single byte of value
-// 1" (Section 7.1) is an unexpected_message (STYLE.md policy table).
+// 1" (Section 7.1) is an unexpected_message (alert policy, package alert).
 func (c *Conn) handleCCS12(rec record.Record, handshaking bool) error {
 	if !c.expectCCS || len(rec.Payload) != 1 || rec.Payload[0] != 1 {
 		return c.abort(alert.Wrap(alert.UnexpectedMessage, errors.New("tls: unexpected change_cipher_spec")), handshaking)

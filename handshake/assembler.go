@@ -12,7 +12,7 @@ const (
 	// uint24 length;" (RFC 8446, Section 4).
 	msgHeaderLen = 4
 	// maxMessageLen bounds every handshake message body but Certificate's,
-	// as crypto/tls does (STYLE.md policy table).
+	// as crypto/tls does (alert policy, package alert).
 	maxMessageLen = 64 << 10
 	// maxCertificateLen bounds a Certificate message body.
 	maxCertificateLen = 256 << 10

@@ -117,7 +117,7 @@ func (s *State) ExportKeyingMaterial(label string, context []byte, length int) (
 }
 
 // maxHelloRequests bounds the HelloRequests ignored during one handshake,
-// as conn bounds those after it (STYLE.md policy table).
+// as conn bounds those after it (alert policy, package alert).
 const maxHelloRequests = 4
 
 // Client runs the client side of a handshake over t and returns the
@@ -311,7 +311,7 @@ func (ch *clientHello) negotiateVersion(sh *ServerHello) (uint16, error) {
 	case sh.Vers == record.VersionTLS12 && ch.offer12:
 		return record.VersionTLS12, nil
 	case sh.Vers <= record.VersionTLS12:
-		// Below MinVersion (STYLE.md policy table; TLS 1.2 is not offered
+		// Below MinVersion (alert policy, package alert; TLS 1.2 is not offered
 		// only when MinVersion is TLS 1.3): "If the version chosen by the
 		// server is not supported by the client (or is not acceptable),
 		// the client MUST abort the handshake with a "protocol_version"
@@ -389,7 +389,7 @@ func (cfg *Config) verifyConnection(st *State) error {
 
 // checkALPN checks the protocol the server selected, "" for none (the
 // parser refuses an empty name): one we did not offer is an
-// illegal_parameter, as the STYLE.md policy table rules for an unoffered
+// illegal_parameter, as the alert policy (package alert) rules for an unoffered
 // suite, group or version, in either TLS version.
 func (cfg *Config) checkALPN(selected string) error {
 	if selected != "" && !slices.Contains(cfg.NextProtos, selected) {

@@ -103,7 +103,7 @@ func (hs *clientHandshakeTLS12) processServerHello(sh *ServerHello, msg []byte) 
 func (hs *clientHandshakeTLS12) checkSuite(sh *ServerHello) error {
 	// cipher_suite is "The single cipher suite selected by the server from
 	// the list in ClientHello.cipher_suites" (RFC 5246, Section 7.4.1.3);
-	// anything else is an illegal_parameter (STYLE.md policy table).
+	// anything else is an illegal_parameter (alert policy, package alert).
 	suite := cipher.SuiteByID(sh.CipherSuite)
 	if suite == nil || suite.Version != record.VersionTLS12 || !slices.Contains(hs.hello.CipherSuites, sh.CipherSuite) {
 		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: server selected unoffered cipher suite %#04x", sh.CipherSuite))
@@ -207,7 +207,7 @@ func (hs *clientHandshakeTLS12) readServerKeyExchange() error {
 // checkSuiteKey applies RFC 8422, Section 5.3's table: for ECDHE_ECDSA the
 // "Certificate MUST contain an ECDSA- or EdDSA-capable public key", for
 // ECDHE_RSA the "Certificate MUST contain an RSA public key". A mismatch
-// is an illegal_parameter (STYLE.md policy table).
+// is an illegal_parameter (alert policy, package alert).
 func checkSuiteKey(s *cipher.Suite, pub any) error {
 	var ok bool
 	switch pub.(type) {

@@ -208,7 +208,7 @@ func (m *ServerHello) parseHRRExtension(typ uint16, d *cryptobyte.String) error 
 
 // readSelectedVersion reads "ProtocolVersion selected_version". Version
 // 0x0000 is never offered, so it is refused here with the alert for an
-// unoffered version (STYLE.md policy table).
+// unoffered version (alert policy, package alert).
 func readSelectedVersion(d *cryptobyte.String, out *uint16) error {
 	if !d.ReadUint16(out) {
 		return alert.DecodeError

@@ -242,7 +242,7 @@ func SelectClientScheme(key crypto.PublicKey, peerSchemes []SignatureScheme) (Si
 // (RFC 5246, Section 7.4.3; RFC 8422, Section 5.4), with the leaf's key
 // pub. Unlike TLS 1.3, PKCS #1 v1.5 is allowed and ECDSA schemes name the
 // hash only. A scheme we did not offer or that does not fit pub is an
-// illegal_parameter, a bad signature a decrypt_error (STYLE.md table).
+// illegal_parameter, a bad signature a decrypt_error (alert policy, package alert).
 // That the key suits the suite (ECDHE_ECDSA: ECDSA or Ed25519, ECDHE_RSA:
 // RSA) is the flow's check.
 func VerifyServerKeyExchangeTLS12(pub crypto.PublicKey, scheme SignatureScheme, offered []SignatureScheme, clientRandom, serverRandom, params, sig []byte) error {

@@ -41,7 +41,7 @@ type VerifyOptions struct {
 // VerifyServerCertificates parses the server's certificate_list (leaf
 // first, DER) and verifies it for opts.ServerName. It returns the parsed
 // certificates and, unless InsecureSkipVerify, the verified chains. Every
-// error carries its alert (STYLE.md table): decode_error for an empty
+// error carries its alert (alert policy, package alert): decode_error for an empty
 // list, unknown_ca, certificate_expired, or bad_certificate.
 func VerifyServerCertificates(certs [][]byte, opts VerifyOptions) (peer []*x509.Certificate, chains [][]*x509.Certificate, err error) {
 	// "If the server supplies an empty Certificate message, the client
@@ -109,8 +109,8 @@ func x509Options(peer []*x509.Certificate, opts VerifyOptions) x509.VerifyOption
 	}
 }
 
-// verifyAlert maps an x509 verification error to the alert of the STYLE.md
-// table: unknown authority → unknown_ca, expired (or not yet valid) →
+// verifyAlert maps an x509 verification error to the alert the alert policy
+// (package alert) names: unknown authority → unknown_ca, expired (or not yet valid) →
 // certificate_expired, anything else → bad_certificate.
 func verifyAlert(err error) alert.Description {
 	var unknown x509.UnknownAuthorityError

@@ -11,7 +11,7 @@ import (
 )
 
 // TestGopacketOracle checks the Writer's headers against gopacket's TLS
-// decoder. The decoder checks little beyond headers (STYLE.md), so it is
+// decoder. The decoder checks little beyond headers, so it is
 // used one way, for types, versions and lengths only.
 func TestGopacketOracle(t *testing.T) {
 	t.Parallel()

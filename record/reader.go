@@ -18,7 +18,7 @@ import (
 var ErrSeqOverflow = alert.Wrap(alert.InternalError, errors.New("tls: record sequence number would wrap"))
 
 // maxEmptyRecords is how many consecutive empty records the Reader accepts;
-// one more is an unexpected_message (STYLE.md policy table, after
+// one more is an unexpected_message (alert policy, package alert, after
 // BoringSSL's kMaxEmptyRecords). It bounds the work a peer can cause without
 // sending data.
 const maxEmptyRecords = 32

@@ -58,7 +58,7 @@ const (
 	MaxCiphertextTLS13 = MaxPlaintext + 256
 	// MaxInnerPlaintextTLS13 bounds TLSInnerPlaintext, padding included:
 	// "The length MUST NOT exceed 2^14 + 1 octets" (RFC 8446, Section 5.4
-	// and the STYLE.md policy table).
+	// and the alert policy, package alert).
 	MaxInnerPlaintextTLS13 = MaxPlaintext + 1
 )
 

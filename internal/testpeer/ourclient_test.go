@@ -84,8 +84,8 @@ func TestOurClientTransparent(t *testing.T) {
 	}
 }
 
-// ourCase is a scenario and how our client must take it (STYLE.md's alert
-// policy, issue 6's close contract).
+// ourCase is a scenario and how our client must take it (the alert policy of package
+// alert, issue 6's close contract).
 type ourCase struct {
 	sc    Scenario
 	check func(t *testing.T, p *Peer, c *conn.Conn, b backend)
@@ -214,7 +214,7 @@ func TestOurClientScenarios(t *testing.T) {
 }
 
 // TestOurClientScript: our client refuses broken ServerHellos with the
-// alert STYLE.md's policy table names.
+// alert that the alert policy of package alert names.
 func TestOurClientScript(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
