@@ -157,6 +157,7 @@ func (c *Conn) readFailedLocked(err error, handshaking bool) error {
 		}
 		c.stateMu.Lock()
 		c.truncated = true
+		c.peerReset = errors.Is(err, errConnReset)
 		te := &TruncatedError{AtRecordBoundary: atBoundary, CloseNotifySent: c.sentClose}
 		c.stateMu.Unlock()
 		c.readErr = te
