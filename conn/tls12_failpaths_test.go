@@ -152,4 +152,3 @@ func TestTLS12HelloRequestRefused(t *testing.T) {
 		})
 	}
 }
-
