@@ -367,10 +367,11 @@ func checkEvents(t *testing.T, events []clientEvent, readEnd int, err error, fat
 		case e.sent != nil && (e.sent.Level == alert.Fatal || e.sent.Description == alert.NoRenegotiation ||
 			e.sent.Description == alert.CloseNotify):
 			terminal = i
-		case e.received != nil && (e.received.Level == alert.Fatal ||
-			e.received.Level == alert.Warning && e.received.Description == alert.CloseNotify):
-			// An alert of another level is the peer's error in TLS 1.2
-			// (illegal_parameter), and whatever it says in TLS 1.3.
+		case e.received != nil && e.received.Level == alert.Warning && e.received.Description == alert.CloseNotify:
+			// The peer's fatal alerts are the one the client reports
+			// (remote): a fatal-level user_canceled is no error in TLS 1.3,
+			// and an alert of another level is the peer's error in TLS 1.2
+			// (illegal_parameter).
 			terminal = i
 		}
 	}
