@@ -69,8 +69,8 @@ type Reader struct {
 
 	version uint16 // legacy_record_version every record must carry; 0: not checked
 	empty   int    // consecutive empty records opened
-	pending error // transport error that arrived with bytes, reported once they are used
-	err     error // sticky: set by any error that carries an alert
+	pending error  // transport error that arrived with bytes, reported once they are used
+	err     error  // sticky: set by any error that carries an alert
 }
 
 // NewReader returns a Reader of r's stream with Plaintext protection.
