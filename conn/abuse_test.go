@@ -466,8 +466,10 @@ func orderAbuse() []abuseRow {
 	} {
 		for _, typ := range v.flight {
 			rows = append(rows, abuseRow{name: "handshake/duplicated-" + typ.String() + v.suffix, tls12: v.tls12,
-				hooks: on(typ, func(testpeer.Record) []testpeer.Action { return []testpeer.Action{testpeer.Forward(), testpeer.Forward()} }),
-				want:  ours(alert.UnexpectedMessage)})
+				hooks: on(typ, func(testpeer.Record) []testpeer.Action {
+					return []testpeer.Action{testpeer.Forward(), testpeer.Forward()}
+				}),
+				want: ours(alert.UnexpectedMessage)})
 		}
 		// Records: TLS 1.3 SH, CCS, EE, Cert, CV, Fin; TLS 1.2 SH, Cert,
 		// SKE, SHD, CCS, Fin. The TLS 1.3 CCS may go anywhere before the
