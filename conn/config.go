@@ -52,10 +52,14 @@ type Config struct {
 	// instead. The request's certificate_authorities reach it as
 	// AcceptableCAs. Returning an empty certificate sends none.
 	GetClientCertificate func(*tls.CertificateRequestInfo) (*tls.Certificate, error)
-	// VerifyConnection runs after the server's certificate and
-	// CertificateVerify are checked, before its Finished. An error fails
-	// the handshake with bad_certificate.
-	VerifyConnection func(ConnectionState) error
+	// VerifyConnection runs after the server's certificate and its
+	// signature (TLS 1.3 CertificateVerify, TLS 1.2 ServerKeyExchange) are
+	// checked, before its Finished, with crypto/tls's ConnectionState
+	// (HandshakeComplete false, as in crypto/tls). An error fails the
+	// handshake: it sends the alert.Description the error wraps, else
+	// bad_certificate, and the handshake error wraps it (errors.Is and
+	// errors.As reach it).
+	VerifyConnection func(tls.ConnectionState) error
 	// KeyLogWriter receives the secrets in NSS key log format, for
 	// Wireshark. It compromises security; use it for debugging only.
 	KeyLogWriter io.Writer
