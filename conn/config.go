@@ -83,6 +83,17 @@ type Config struct {
 	DisableCloseNotifyReply bool
 }
 
+// Clone returns a shallow copy of c, or nil for a nil c, as crypto/tls's
+// Config.Clone: slices, the cert pool, the writers and the Trace are
+// shared. It is safe to clone a Config in use by a Conn.
+func (c *Config) Clone() *Config {
+	if c == nil {
+		return nil
+	}
+	clone := *c
+	return &clone
+}
+
 var defaultGroups = []handshake.CurveID{handshake.X25519MLKEM768, handshake.X25519, handshake.CurveP256, handshake.CurveP384}
 
 // handshakeConfig applies the defaults and checks what can be checked
