@@ -18,6 +18,13 @@ const (
 	ignored     = "ignored"
 )
 
+// clean is a server that ends every connection with close_notify, answers
+// ours, serves a half-closed client and ignores a warning, on both versions.
+var clean = map[uint16]outcome{
+	v12: {ok, closeNotify, closeNotify, served, ignored},
+	v13: {ok, closeNotify, closeNotify, served, ignored},
+}
+
 // either is a cell where the server's choice depends on the scheduling of
 // its own event loop: each alternative has been seen.
 func either(alternatives ...string) string { return strings.Join(alternatives, " | ") }
@@ -27,10 +34,7 @@ func either(alternatives ...string) string { return strings.Join(alternatives, "
 // The README's "How real servers end a connection" is rendered from it
 // (TestREADMEMatrix).
 var matrix = map[string]map[uint16]outcome{
-	"openssl s_server -WWW": {
-		v12: {ok, closeNotify, closeNotify, served, ignored},
-		v13: {ok, closeNotify, closeNotify, served, ignored},
-	},
+	"openssl s_server -WWW": clean,
 	// gnutls-serv closes at once on a warning alert, without close_notify.
 	// Whether it answers a request that came with our close_notify depends
 	// on which of its select loop's branches runs first; when it does not,
@@ -44,10 +48,7 @@ var matrix = map[string]map[uint16]outcome{
 		v12: {ok, closeNotify, endFIN, "served, " + endFIN, ignored},
 		v13: {ok, closeNotify, endFIN, "served, " + endFIN, ignored},
 	},
-	"lighttpd 1.4 mod_openssl": {
-		v12: {ok, closeNotify, closeNotify, served, ignored},
-		v13: {ok, closeNotify, closeNotify, served, ignored},
-	},
+	"lighttpd 1.4 mod_openssl": clean,
 	// lighttpd's GnuTLS module ends the connection cleanly on a warning.
 	"lighttpd 1.4 mod_gnutls": {
 		v12: {ok, closeNotify, closeNotify, served, closeNotify},
@@ -57,14 +58,8 @@ var matrix = map[string]map[uint16]outcome{
 		v12: {ok, closeNotify, closeNotify, served, ignored},
 		v13: {Handshake: "alert handshake_failure"},
 	},
-	"lighttpd 1.4 mod_wolfssl": {
-		v12: {ok, closeNotify, closeNotify, served, ignored},
-		v13: {ok, closeNotify, closeNotify, served, ignored},
-	},
-	"lighttpd 1.4 mod_nss": {
-		v12: {ok, closeNotify, closeNotify, served, ignored},
-		v13: {ok, closeNotify, closeNotify, served, ignored},
-	},
+	"lighttpd 1.4 mod_wolfssl": clean,
+	"lighttpd 1.4 mod_nss": clean,
 	// Botan answers our close_notify before echoing what came with it.
 	"botan tls_server": {
 		v12: {ok, endNone, closeNotify, "not served, " + endCloseNotify, ignored},
@@ -72,28 +67,16 @@ var matrix = map[string]map[uint16]outcome{
 	},
 	// JSSE reports our close_notify to the application as the end of the
 	// stream; the application's close() sends the answer.
-	"Java SSLServerSocket": {
-		v12: {ok, closeNotify, closeNotify, served, ignored},
-		v13: {ok, closeNotify, closeNotify, served, ignored},
-	},
+	"Java SSLServerSocket": clean,
 	// Node (allowHalfOpen false) ends the socket on our close_notify,
 	// before its HTTP server answers the request that came with it.
 	"Node.js https": {
 		v12: {ok, closeNotify, closeNotify, "not served, " + endCloseNotify, ignored},
 		v13: {ok, closeNotify, closeNotify, "not served, " + endCloseNotify, ignored},
 	},
-	"haproxy 2.6": {
-		v12: {ok, closeNotify, closeNotify, served, ignored},
-		v13: {ok, closeNotify, closeNotify, served, ignored},
-	},
-	"stunnel 5.68": {
-		v12: {ok, closeNotify, closeNotify, served, ignored},
-		v13: {ok, closeNotify, closeNotify, served, ignored},
-	},
-	"Go net/http": {
-		v12: {ok, closeNotify, closeNotify, served, ignored},
-		v13: {ok, closeNotify, closeNotify, served, ignored},
-	},
+	"haproxy 2.6": clean,
+	"stunnel 5.68": clean,
+	"Go net/http": clean,
 }
 
 // mismatches lists the columns where got is not (one of) want's.
