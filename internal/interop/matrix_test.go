@@ -59,7 +59,7 @@ var matrix = map[string]map[uint16]outcome{
 		v13: {Handshake: "alert handshake_failure"},
 	},
 	"lighttpd 1.4 mod_wolfssl": clean,
-	"lighttpd 1.4 mod_nss": clean,
+	"lighttpd 1.4 mod_nss":     clean,
 	// Botan answers our close_notify before echoing what came with it.
 	"botan tls_server": {
 		v12: {ok, endNone, closeNotify, "not served, " + endCloseNotify, ignored},
@@ -74,9 +74,9 @@ var matrix = map[string]map[uint16]outcome{
 		v12: {ok, closeNotify, closeNotify, "not served, " + endCloseNotify, ignored},
 		v13: {ok, closeNotify, closeNotify, "not served, " + endCloseNotify, ignored},
 	},
-	"haproxy 2.6": clean,
+	"haproxy 2.6":  clean,
 	"stunnel 5.68": clean,
-	"Go net/http": clean,
+	"Go net/http":  clean,
 }
 
 // mismatches lists the columns where got is not (one of) want's.

@@ -8,11 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,7 +17,6 @@ import (
 
 	"github.com/tlsrecord/tlsrecord/alert"
 	"github.com/tlsrecord/tlsrecord/conn"
-	"github.com/tlsrecord/tlsrecord/handshake"
 	"github.com/tlsrecord/tlsrecord/internal/testpeer"
 )
 
@@ -29,8 +25,9 @@ const (
 	endCloseNotify = "close_notify" // Read returned io.EOF after the server's close_notify
 	endFIN         = "FIN"          // the transport ended between records without close_notify
 	endRST         = "RST"          // the server reset the connection
-	endOpen        = "open"         // nothing ended within the probe's wait
-	endNone        = "-"            // not applicable: an echo server never ends on its own
+	endMidRecord   = "FIN inside a record"
+	endOpen        = "open" // nothing ended within the probe's wait
+	endNone        = "-"    // not applicable: an echo server never ends on its own
 )
 
 // Deadlines: data gets dataWait to arrive; a server that is going to end a
@@ -55,150 +52,6 @@ var payload = sync.OnceValue(func() []byte {
 	}
 	return b.Bytes()[:1<<20]
 })
-
-// env is one server's directory: the test certificates (testpeer's PKI:
-// an ECDSA P-256 root, ECDSA P-256 and RSA-2048 leaves for localhost and
-// 127.0.0.1) and a document root holding "big" (the payload) and "small".
-type env struct {
-	dir, www string
-	files    testpeer.CertFiles
-}
-
-func newEnv(t *testing.T) *env {
-	t.Helper()
-	dir := t.TempDir()
-	files, err := testpeer.WriteCertFiles(dir)
-	require.NoError(t, err)
-	e := &env{dir: dir, www: filepath.Join(dir, "www"), files: files}
-	require.NoError(t, os.Mkdir(e.www, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(e.www, "big"), payload(), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(e.www, "small"), smallBody, 0o644))
-	return e
-}
-
-// write writes name into the server's directory and returns its path.
-func (e *env) write(t *testing.T, name, content string) string {
-	t.Helper()
-	path := filepath.Join(e.dir, name)
-	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
-	return path
-}
-
-// client is our client on a wire it can hold writes on.
-type client struct {
-	*conn.Conn
-	w *wire
-}
-
-// dial connects our client to addr on exactly version v.
-func dial(t *testing.T, addr string, v uint16) client {
-	t.Helper()
-	raw, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	require.NoError(t, err)
-	require.NoError(t, raw.SetDeadline(time.Now().Add(dataWait)))
-	w := &wire{TCPConn: raw.(*net.TCPConn)}
-	cfg := clientConfig(v)
-	ticket := make(chan struct{}, 1)
-	cfg.Trace = &conn.Trace{SessionTicket: func(*handshake.NewSessionTicket) {
-		select {
-		case ticket <- struct{}{}:
-		default:
-		}
-	}}
-	c := client{conn.Client(w, cfg), w}
-	t.Cleanup(func() { c.Close() })
-	require.NoError(t, c.Handshake())
-	require.Equal(t, v, c.ConnectionState().Version)
-	if v == tls.VersionTLS13 {
-		c.settle(ticket)
-	}
-	return c
-}
-
-// settle lets a TLS 1.3 server finish its handshake before a probe:
-// our Handshake returns once our Finished is written, and what a server
-// does with records that arrive with it or after it depends on whether
-// it read them already. A NewSessionTicket, sent after the server
-// verified our Finished, proves it did; a server that sends none gets
-// settleWait. Reads time out meanwhile, as no data is expected.
-func (c client) settle(ticket <-chan struct{}) {
-	deadline := time.Now().Add(settleWait)
-	for time.Now().Before(deadline) {
-		select {
-		case <-ticket:
-			c.SetReadDeadline(time.Time{})
-			return
-		default:
-		}
-		c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
-		c.Read(make([]byte, 1))
-	}
-	c.SetReadDeadline(time.Time{})
-}
-
-// wire is the client's transport. While held it collects writes, so that
-// records written one after the other reach the server in one segment
-// (what the server then does no longer depends on when its reads run), and
-// it remembers whether the server's side ended with a reset.
-type wire struct {
-	*net.TCPConn
-	mu   sync.Mutex
-	held []byte
-	hold bool
-	rst  bool
-}
-
-func (w *wire) Read(p []byte) (int, error) {
-	n, err := w.TCPConn.Read(p)
-	if errors.Is(err, syscall.ECONNRESET) {
-		w.mu.Lock()
-		w.rst = true
-		w.mu.Unlock()
-	}
-	return n, err
-}
-
-func (w *wire) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	if w.hold {
-		w.held = append(w.held, p...)
-		w.mu.Unlock()
-		return len(p), nil
-	}
-	w.mu.Unlock()
-	return w.TCPConn.Write(p)
-}
-
-// together runs f holding its writes back, then sends them in one write.
-func (w *wire) together(f func() error) error {
-	w.mu.Lock()
-	w.hold = true
-	w.mu.Unlock()
-	ferr := f()
-	w.mu.Lock()
-	held := w.held
-	w.hold, w.held = false, nil
-	w.mu.Unlock()
-	_, err := w.TCPConn.Write(held)
-	return errors.Join(ferr, err)
-}
-
-// end names how a read (or Shutdown) ended.
-func (c client) end(err error) string {
-	var te *conn.TruncatedError
-	c.w.mu.Lock()
-	rst := c.w.rst
-	c.w.mu.Unlock()
-	if errors.As(err, &te) && rst {
-		return endRST
-	}
-	return endOf(err)
-}
-
-// clientConfig is our client's configuration for exactly version v.
-func clientConfig(v uint16) *conn.Config {
-	return &conn.Config{ServerName: testpeer.ServerName, RootCAs: testpeer.Roots(), MinVersion: v, MaxVersion: v}
-}
 
 // request is what the probes send: for an HTTP server a GET of path,
 // keeping the connection alive or not; for an echo server a line.
@@ -225,34 +78,6 @@ func (s *server) served(data, body []byte) bool {
 	head, rest, ok := bytes.Cut(data, []byte("\r\n\r\n"))
 	return ok && bytes.HasPrefix(head, []byte("HTTP/1.")) && bytes.Contains(head, []byte(" 200 ")) &&
 		bytes.Equal(rest, body)
-}
-
-// readToEnd reads until the connection's read side ends or wait passes,
-// and says how it ended.
-func (c client) readToEnd(wait time.Duration) ([]byte, string) {
-	c.SetReadDeadline(time.Now().Add(wait))
-	data, err := io.ReadAll(c)
-	return data, c.end(err)
-}
-
-// endOf names how a read (or Shutdown) ended.
-func endOf(err error) string {
-	var te *conn.TruncatedError
-	var ae *alert.Error
-	var ne net.Error
-	switch {
-	case err == nil || errors.Is(err, io.EOF):
-		return endCloseNotify
-	case errors.As(err, &te) && te.AtRecordBoundary:
-		return endFIN
-	case errors.As(err, &te):
-		return "FIN inside a record"
-	case errors.As(err, &ae) && ae.Remote:
-		return "alert " + ae.Alert.Description.String()
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return endOpen
-	}
-	return "error: " + err.Error()
 }
 
 // outcome is what one server does at the end of a connection, on one
@@ -329,6 +154,8 @@ func probeResponse(t *testing.T, s *server, addr string, v uint16) string {
 	return end
 }
 
+// probeShutdown closes with Shutdown right after the handshake: does the
+// server answer our close_notify?
 func probeShutdown(t *testing.T, addr string, v uint16) string {
 	c := dial(t, addr, v)
 	ctx, cancel := context.WithTimeout(context.Background(), endWait)
@@ -336,6 +163,8 @@ func probeShutdown(t *testing.T, addr string, v uint16) string {
 	return c.end(c.Shutdown(ctx))
 }
 
+// probeHalfClose sends a keep-alive request and our close_notify in one
+// segment: does the server serve a half-closed client, and how does it end?
 func probeHalfClose(t *testing.T, s *server, addr string, v uint16) string {
 	c := dial(t, addr, v)
 	defer c.Close()
@@ -350,6 +179,8 @@ func probeHalfClose(t *testing.T, s *server, addr string, v uint16) string {
 	return "not served, " + end
 }
 
+// probeUserCanceled sends a warning user_canceled and a request in one
+// segment: does the server carry on?
 func probeUserCanceled(t *testing.T, s *server, addr string, v uint16) string {
 	c := dial(t, addr, v)
 	defer c.Close()

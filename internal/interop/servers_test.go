@@ -239,3 +239,31 @@ func concat(t *testing.T, files ...string) []byte {
 	}
 	return b
 }
+
+// env is one server's directory: the test certificates (testpeer's PKI:
+// an ECDSA P-256 root, ECDSA P-256 and RSA-2048 leaves for localhost and
+// 127.0.0.1) and a document root holding "big" (the payload) and "small".
+type env struct {
+	dir, www string
+	files    testpeer.CertFiles
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	dir := t.TempDir()
+	files, err := testpeer.WriteCertFiles(dir)
+	require.NoError(t, err)
+	e := &env{dir: dir, www: filepath.Join(dir, "www"), files: files}
+	require.NoError(t, os.Mkdir(e.www, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(e.www, "big"), payload(), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(e.www, "small"), smallBody, 0o644))
+	return e
+}
+
+// write writes name into the server's directory and returns its path.
+func (e *env) write(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(e.dir, name)
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+	return path
+}
