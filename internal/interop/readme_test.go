@@ -72,6 +72,8 @@ func shutdownWords(end string) string {
 		return "answers"
 	case endFIN:
 		return "bare FIN, no answer"
+	case endOpen:
+		return "no answer, stays open"
 	}
 	return endWord(end)
 }

@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -48,7 +50,9 @@ var servers = []*server{
 	{name: "lighttpd 1.4 mod_nss", stack: "NSS 3.87", versions: both, start: lighttpd("mod_nss")},
 	// Botan 2 has no TLS 1.3.
 	{name: "botan tls_server", stack: "Botan 2.19", versions: tls12, echo: true, start: startBotan},
-	{name: "Java SSLServerSocket", stack: "JSSE (OpenJDK 17)", versions: both, start: startJava},
+	{name: "Java SSLServerSocket", stack: "JSSE (OpenJDK 17)", versions: both, start: startJava(0)},
+	// The same application, slow to close once our stream ended.
+	{name: "Java SSLServerSocket, close() 10 s late", stack: "JSSE (OpenJDK 17)", versions: both, start: startJava(10 * time.Second)},
 	{name: "Node.js https", stack: "Node.js's OpenSSL", versions: both, start: startNode},
 	{name: "haproxy 2.6", stack: "OpenSSL 3.0", versions: both, start: startHAProxy},
 	{name: "stunnel 5.68", stack: "OpenSSL 3.0", versions: both, start: startStunnel},
@@ -142,16 +146,19 @@ func needModule(t *testing.T, mod string) {
 const lighttpdModules = "/usr/lib/lighttpd"
 
 // startJava runs testdata/JSSEServer.java in source-file mode with the RSA
-// certificate. Source-file mode compiles in memory, so it needs the JDK,
-// not only the runtime.
-func startJava(t *testing.T, e *env) string {
-	testpeer.NeedTool(t, "javac")
-	addr, port := freeAddr(t)
-	src, err := filepath.Abs(filepath.Join("testdata", "JSSEServer.java"))
-	require.NoError(t, err)
-	runServer(t, e.dir, addr, "java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m",
-		src, port, e.files.RSACert, e.files.RSAKey, e.www)
-	return addr
+// certificate; the application closes a connection linger after the end
+// of the client's stream. Source-file mode compiles in memory, so it needs
+// the JDK, not only the runtime.
+func startJava(linger time.Duration) func(*testing.T, *env) string {
+	return func(t *testing.T, e *env) string {
+		testpeer.NeedTool(t, "javac")
+		addr, port := freeAddr(t)
+		src, err := filepath.Abs(filepath.Join("testdata", "JSSEServer.java"))
+		require.NoError(t, err)
+		runServer(t, e.dir, addr, "java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m",
+			src, port, e.files.RSACert, e.files.RSAKey, e.www, strconv.FormatInt(linger.Milliseconds(), 10))
+		return addr
+	}
 }
 
 func startNode(t *testing.T, e *env) string {

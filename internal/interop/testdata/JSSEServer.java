@@ -3,8 +3,10 @@
 // requests, writes each response, and closes the socket when the client
 // asks for it or stops sending. Run as a source file:
 //
-//	java JSSEServer.java PORT CERT.pem KEY.pem DOCROOT
+//	java JSSEServer.java PORT CERT.pem KEY.pem DOCROOT [LINGER_MS]
 //
+// With LINGER_MS, the application waits that long between the end of the
+// client's stream and its close(), as a busy application would.
 // The key is a PKCS#8 PEM file (EC or RSA).
 import java.io.*;
 import java.net.*;
@@ -21,12 +23,13 @@ public class JSSEServer {
         int port = Integer.parseInt(args[0]);
         SSLContext ctx = context(Paths.get(args[1]), Paths.get(args[2]));
         Path root = Paths.get(args[3]);
+        long linger = args.length > 4 ? Long.parseLong(args[4]) : 0;
         SSLServerSocket ss = (SSLServerSocket) ctx.getServerSocketFactory()
             .createServerSocket(port, 50, InetAddress.getByName("127.0.0.1"));
         System.out.println("listening on " + ss.getLocalPort());
         while (true) {
             Socket s = ss.accept();
-            new Thread(() -> serve(s, root)).start();
+            new Thread(() -> serve(s, root, linger)).start();
         }
     }
 
@@ -60,13 +63,14 @@ public class JSSEServer {
     // serve answers requests until the client sends "Connection: close" or
     // ends its side (read returns -1, which JSSE reports for close_notify),
     // then closes the socket.
-    static void serve(Socket s, Path root) {
+    static void serve(Socket s, Path root, long linger) {
         try (s) {
             InputStream in = new BufferedInputStream(s.getInputStream());
             OutputStream out = s.getOutputStream();
             while (true) {
                 String head = readHead(in);
                 if (head == null) {
+                    Thread.sleep(linger);
                     return;
                 }
                 String path = head.split(" ", 3)[1].substring(1);
@@ -81,7 +85,7 @@ public class JSSEServer {
                     return;
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | InterruptedException e) {
             System.err.println("connection: " + e);
         }
     }
