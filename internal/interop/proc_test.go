@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"sync"
 	"testing"
@@ -43,23 +44,54 @@ func (l *logBuffer) String() string {
 // shrugs it off. It returns the server's output, for failure messages.
 func runServer(t *testing.T, dir, addr, tool string, args ...string) *logBuffer {
 	t.Helper()
+	out, exited := startProcess(t, dir, tool, args...)
+	if err := waitListening(addr, exited); err != nil {
+		t.Fatalf("interop: %s: %v\n%s", tool, err, out)
+	}
+	return out
+}
+
+// runReporting starts a server told to listen on port 0, and returns the
+// address it reports: its output's first match of report, whose group is
+// the port. No other process can take that port meanwhile, as one picked
+// by freeAddr could be.
+func runReporting(t *testing.T, dir string, report *regexp.Regexp, tool string, args ...string) string {
+	t.Helper()
+	out, exited := startProcess(t, dir, tool, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	for {
+		if m := report.FindStringSubmatch(out.String()); m != nil {
+			return net.JoinHostPort("127.0.0.1", m[1])
+		}
+		select {
+		case <-exited:
+			t.Fatalf("interop: %s exited before listening\n%s", tool, out)
+		case <-ctx.Done():
+			t.Fatalf("interop: %s did not report its port: %v\n%s", tool, ctx.Err(), out)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// startProcess starts tool in dir with its output captured, and kills it
+// when the test ends; exited is closed once it has.
+func startProcess(t *testing.T, dir, tool string, args ...string) (out *logBuffer, exited chan struct{}) {
+	t.Helper()
 	cmd := exec.Command(testpeer.NeedTool(t, tool), args...)
 	cmd.Dir = dir
-	out := new(logBuffer)
+	out = new(logBuffer)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("interop: starting %s: %v", tool, err)
 	}
-	exited := make(chan struct{})
+	exited = make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		<-exited
 	})
-	if err := waitListening(addr, exited); err != nil {
-		t.Fatalf("interop: %s: %v\n%s", tool, err, out)
-	}
-	return out
+	return out, exited
 }
 
 // waitListening dials addr until it answers, the process exits, or

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,12 +61,13 @@ var servers = []*server{
 }
 
 func startOpenSSL(t *testing.T, e *env) string {
-	addr, _ := freeAddr(t)
 	// -WWW serves files relative to its working directory.
-	runServer(t, e.www, addr, "openssl", "s_server", "-accept", addr, "-quiet",
-		"-cert", e.files.ECDSACert, "-key", e.files.ECDSAKey, "-WWW")
-	return addr
+	return runReporting(t, e.www, regexp.MustCompile(`ACCEPT 127\.0\.0\.1:(\d+)`), "openssl", "s_server",
+		"-accept", "127.0.0.1:0", "-cert", e.files.ECDSACert, "-key", e.files.ECDSAKey, "-WWW")
 }
+
+// listeningLine is what the Java and Node.js servers print once they listen.
+var listeningLine = regexp.MustCompile(`listening on (\d+)`)
 
 func startGnuTLS(t *testing.T, e *env) string {
 	addr, port := freeAddr(t)
@@ -152,21 +154,17 @@ const lighttpdModules = "/usr/lib/lighttpd"
 func startJava(linger time.Duration) func(*testing.T, *env) string {
 	return func(t *testing.T, e *env) string {
 		testpeer.NeedTool(t, "javac")
-		addr, port := freeAddr(t)
 		src, err := filepath.Abs(filepath.Join("testdata", "JSSEServer.java"))
 		require.NoError(t, err)
-		runServer(t, e.dir, addr, "java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m",
-			src, port, e.files.RSACert, e.files.RSAKey, e.www, strconv.FormatInt(linger.Milliseconds(), 10))
-		return addr
+		return runReporting(t, e.dir, listeningLine, "java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m",
+			src, "0", e.files.RSACert, e.files.RSAKey, e.www, strconv.FormatInt(linger.Milliseconds(), 10))
 	}
 }
 
 func startNode(t *testing.T, e *env) string {
-	addr, port := freeAddr(t)
 	src, err := filepath.Abs(filepath.Join("testdata", "server.js"))
 	require.NoError(t, err)
-	runServer(t, e.dir, addr, "node", src, port, e.files.ECDSACert, e.files.ECDSAKey, e.www)
-	return addr
+	return runReporting(t, e.dir, listeningLine, "node", src, "0", e.files.ECDSACert, e.files.ECDSAKey, e.www)
 }
 
 // startHAProxy terminates TLS with haproxy (mode http, RSA certificate) in
