@@ -41,14 +41,13 @@ func (l *logBuffer) String() string {
 // missing one skips or fails under CI=true) in dir with args, waits until
 // addr accepts TCP connections, and kills it when the test ends. The
 // readiness probe is one TCP connection closed at once; every server here
-// shrugs it off. It returns the server's output, for failure messages.
-func runServer(t *testing.T, dir, addr, tool string, args ...string) *logBuffer {
+// shrugs it off.
+func runServer(t *testing.T, dir, addr, tool string, args ...string) {
 	t.Helper()
 	out, exited := startProcess(t, dir, tool, args...)
 	if err := waitListening(addr, exited); err != nil {
 		t.Fatalf("interop: %s: %v\n%s", tool, err, out)
 	}
-	return out
 }
 
 // runReporting starts a server told to listen on port 0, and returns the
