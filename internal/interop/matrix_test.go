@@ -60,6 +60,10 @@ var matrix = map[string]map[uint16]outcome{
 	},
 	"lighttpd 1.4 mod_wolfssl": clean,
 	"lighttpd 1.4 mod_nss":     clean,
+	"lighttpd 1.4 mod_wolfssl, no ssl.ca-file": {
+		v12: {Handshake: endFIN},
+		v13: {Handshake: endFIN},
+	},
 	// Botan answers our close_notify before echoing what came with it.
 	"botan tls_server": {
 		v12: {ok, endNone, closeNotify, "not served, " + endCloseNotify, ignored},

@@ -84,7 +84,7 @@ func (s *server) served(data, body []byte) bool {
 // version; the fields are the columns of the README's table.
 type outcome struct {
 	// Handshake: "ok", or how the server refused a version it does not
-	// speak (the other probes then do not run).
+	// speak or our ClientHello (the other probes then do not run).
 	Handshake string
 	// Response: how the server ends after its response to a request
 	// with "Connection: close" (the 1 MiB one).
@@ -117,7 +117,8 @@ func probe(t *testing.T, s *server, addr string, v uint16) outcome {
 }
 
 // probeRefusal tries a handshake on a version the server does not speak
-// and says how it failed.
+// (or with a server that speaks to no ClientHello of ours) and says how it
+// failed.
 func probeRefusal(t *testing.T, addr string, v uint16) string {
 	raw, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	require.NoError(t, err)

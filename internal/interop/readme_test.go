@@ -30,7 +30,7 @@ func renderMatrix() string {
 	for _, s := range servers {
 		for _, v := range both {
 			o := matrix[s.name][v]
-			cells := []string{"refuses the version: " + o.Handshake, "", "", ""}
+			cells := []string{"no handshake: " + endWord(o.Handshake), "", "", ""}
 			if o.Handshake == ok {
 				cells = []string{
 					spell(o.Response, endWord), spell(o.Shutdown, shutdownWords),

@@ -47,8 +47,12 @@ var servers = []*server{
 	{name: "lighttpd 1.4 mod_gnutls", stack: "GnuTLS 3.7", versions: both, start: lighttpd("mod_gnutls")},
 	// Debian 12's mbedTLS 2.28 has no TLS 1.3.
 	{name: "lighttpd 1.4 mod_mbedtls", stack: "mbedTLS 2.28", versions: tls12, start: lighttpd("mod_mbedtls")},
-	{name: "lighttpd 1.4 mod_wolfssl", stack: "wolfSSL 5.5", versions: both, start: lighttpd("mod_wolfssl")},
+	{name: "lighttpd 1.4 mod_wolfssl", stack: "wolfSSL 5.5", versions: both, start: lighttpdConf("mod_wolfssl", withIssuer)},
 	{name: "lighttpd 1.4 mod_nss", stack: "NSS 3.87", versions: both, start: lighttpd("mod_nss")},
+	// Without the issuer (ssl.ca-file), wolfSSL cannot answer a
+	// ClientHello's status_request (which ours sends, as crypto/tls's
+	// does): it closes the connection.
+	{name: "lighttpd 1.4 mod_wolfssl, no ssl.ca-file", stack: "wolfSSL 5.5", start: lighttpd("mod_wolfssl")},
 	// Botan 2 has no TLS 1.3.
 	{name: "botan tls_server", stack: "Botan 2.19", versions: tls12, echo: true, start: startBotan},
 	{name: "Java SSLServerSocket", stack: "JSSE (OpenJDK 17)", versions: both, start: startJava(0)},
@@ -110,9 +114,19 @@ http {
 	return addr
 }
 
-// lighttpd starts lighttpd with the TLS module mod; mod_nss reads the PEM
+// lighttpd starts lighttpd with the TLS module mod. mod_nss reads the PEM
 // files itself (NSS_NoDB_Init), no certificate database needed.
 func lighttpd(mod string) func(*testing.T, *env) string {
+	return lighttpdConf(mod, func(*env) string { return "" })
+}
+
+// withIssuer gives lighttpd the issuer of its certificate, as a deployment
+// with a certificate chain does.
+func withIssuer(e *env) string { return fmt.Sprintf("ssl.ca-file = %q\n", e.files.Root) }
+
+// lighttpdConf starts lighttpd with the TLS module mod and extra
+// configuration lines.
+func lighttpdConf(mod string, extra func(*env) string) func(*testing.T, *env) string {
 	return func(t *testing.T, e *env) string {
 		needModule(t, mod)
 		addr, port := freeAddr(t)
@@ -124,7 +138,7 @@ server.errorlog = "/dev/stderr"
 ssl.engine = "enable"
 ssl.pemfile = "%s"
 ssl.privkey = "%s"
-`, mod, e.www, port, e.files.ECDSACert, e.files.ECDSAKey))
+`, mod, e.www, port, e.files.ECDSACert, e.files.ECDSAKey)+extra(e))
 		runServer(t, e.dir, addr, "lighttpd", "-D", "-f", conf)
 		return addr
 	}
