@@ -48,6 +48,10 @@ type Trace struct {
 	AlertSent     func(alert.Alert)
 	AlertReceived func(alert.Alert)
 	RecordRead    func(RecordInfo)
+	// RecordWritten reports each record once the transport has taken all
+	// of its bytes, in order, not when it was sealed: a record a timed-out
+	// or failed write left pending is reported when a later write sends
+	// it, and never if none does.
 	RecordWritten func(RecordInfo)
 	// TransportEOF reports the transport's end, and whether it fell between
 	// records.
