@@ -53,6 +53,11 @@ type Trace struct {
 	// or failed write left pending is reported when a later write sends
 	// it, and never if none does.
 	RecordWritten func(RecordInfo)
+	// HandshakeMessage reports each handshake message by type: one we
+	// send when it is sealed (RecordWritten reports its record once the
+	// transport takes it), one we receive once it is reassembled from its
+	// records, before it is processed.
+	HandshakeMessage func(typ handshake.MsgType, sent bool)
 	// TransportEOF reports the transport's end, and whether it fell between
 	// records.
 	TransportEOF func(atRecordBoundary bool)

@@ -1,6 +1,9 @@
 package conn
 
-import "github.com/tlsrecord/tlsrecord/record"
+import (
+	"github.com/tlsrecord/tlsrecord/handshake"
+	"github.com/tlsrecord/tlsrecord/record"
+)
 
 // wireTracer reports each record to Trace.RecordWritten once the transport
 // has taken all of its bytes, not when it is sealed: a record that a
@@ -42,4 +45,21 @@ func (w *wireTracer) Write(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// nextMessageLocked returns the next whole handshake message the
+// assembler holds, reported to Trace.HandshakeMessage. The caller holds
+// inMu.
+func (c *Conn) nextMessageLocked() ([]byte, bool) {
+	msg, ok := c.asm.Next()
+	if ok {
+		c.traceMessage(msg, false)
+	}
+	return msg, ok
+}
+
+func (c *Conn) traceMessage(msg []byte, sent bool) {
+	if f := c.trace.HandshakeMessage; f != nil && len(msg) > 0 {
+		f(handshake.MsgType(msg[0]), sent)
+	}
 }

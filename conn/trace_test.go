@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tlsrecord/tlsrecord/conn"
+	"github.com/tlsrecord/tlsrecord/handshake"
 	"github.com/tlsrecord/tlsrecord/record"
 )
 
@@ -87,4 +88,52 @@ func TestRecordWrittenAfterTransportWrite(t *testing.T) {
 	_, err = c.Write([]byte("next"))
 	require.NoError(t, err)
 	require.Equal(t, []uint64{0, 1, 2, 3}, written(), "the pending records went out first")
+}
+
+// HandshakeMessage names every handshake message each way, in order, on
+// both versions, and the post-handshake ones: the server's tickets and a
+// KeyUpdate we send.
+func TestTraceHandshakeMessages(t *testing.T) {
+	t.Parallel()
+	type msg struct {
+		typ  handshake.MsgType
+		sent bool
+	}
+	for _, tc := range []struct {
+		cfg  *tls.Config
+		want []msg
+	}{
+		{serverConfig(t, "ecdsa"), []msg{
+			{handshake.TypeClientHello, true}, {handshake.TypeServerHello, false},
+			{handshake.TypeEncryptedExtensions, false}, {handshake.TypeCertificate, false},
+			{handshake.TypeCertificateVerify, false}, {handshake.TypeFinished, false},
+			{handshake.TypeFinished, true}, {handshake.TypeNewSessionTicket, false},
+			{handshake.TypeKeyUpdate, true},
+		}},
+		{serverConfig12(t, "ecdsa"), []msg{
+			{handshake.TypeClientHello, true}, {handshake.TypeServerHello, false},
+			{handshake.TypeCertificate, false}, {handshake.TypeServerKeyExchange, false},
+			{handshake.TypeServerHelloDone, false}, {handshake.TypeClientKeyExchange, true},
+			{handshake.TypeFinished, true}, {handshake.TypeFinished, false},
+		}},
+	} {
+		s := serveGo(t, tc.cfg, echo)
+		var mu sync.Mutex
+		var got []msg
+		cfg := clientConfig(t)
+		cfg.Trace = &conn.Trace{HandshakeMessage: func(typ handshake.MsgType, sent bool) {
+			mu.Lock()
+			got = append(got, msg{typ, sent})
+			mu.Unlock()
+		}}
+		c, err := dialGo(t, s, cfg)
+		require.NoError(t, err)
+		roundTrip(t, c, "ping") // the ticket arrives before the echo
+		if c.ConnectionState().Version == tls.VersionTLS13 {
+			require.NoError(t, c.UpdateKeys(false))
+		}
+		mu.Lock()
+		require.Equal(t, tc.want, got)
+		mu.Unlock()
+	}
 }

@@ -131,6 +131,7 @@ func (c *Conn) sendKeyUpdateLocked(requestPeer bool) error {
 	if err != nil {
 		return c.abort(err, true)
 	}
+	c.traceMessage(msg, true)
 	if _, err := c.wr.Write(record.Handshake, msg); err != nil {
 		return c.writeFailedLocked(err)
 	}
