@@ -97,6 +97,11 @@ func (s *session) run(stdin io.Reader) verdict {
 	s.c = conn.Client(s.t, s.cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.timeout)
 	err = s.c.HandshakeContext(ctx)
+	if ctx.Err() != nil && err != nil && !isTimeout(err) {
+		// HandshakeContext closed the transport when ctx ended: the
+		// error is the closed socket's, the cause the deadline.
+		err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
 	cancel()
 	if err != nil {
 		st := s.c.ConnectionState()
@@ -105,7 +110,7 @@ func (s *session) run(stdin io.Reader) verdict {
 			err = fmt.Errorf("%w (the server answered in plain HTTP: not a TLS port?)", err)
 		}
 		if isTimeout(err) {
-			err = fmt.Errorf("no answer within --timeout %v: %w", s.opts.timeout, err)
+			err = fmt.Errorf("no answer within --timeout %v: %w", s.opts.timeout, ctx.Err())
 		}
 		return failure(st, fmt.Errorf("handshake with %s: %w", s.addr, err))
 	}
@@ -248,7 +253,7 @@ type summary struct {
 	Group     string `json:"group"`
 	ALPN      string `json:"alpn"`
 	HRR       bool   `json:"hello_retry_request"`
-	EMS       bool   `json:"extended_master_secret"`
+	EMS       *bool  `json:"extended_master_secret,omitempty"` // TLS 1.2 only
 	Subject   string `json:"subject"`
 	Issuer    string `json:"issuer"`
 	NotAfter  string `json:"not_after"`
@@ -259,7 +264,10 @@ type summary struct {
 func newSummary(cs conn.ConnectionState, insecure bool) summary {
 	s := summary{Type: "summary", Version: tls.VersionName(cs.Version), Suite: tls.CipherSuiteName(cs.CipherSuite),
 		Group: cs.CurveID.String(), ALPN: cs.NegotiatedProtocol, HRR: cs.HelloRetryRequest,
-		EMS: cs.ExtendedMasterSecret || cs.Version == tls.VersionTLS13, Verified: len(cs.VerifiedChains) > 0}
+		Verified: len(cs.VerifiedChains) > 0}
+	if cs.Version == tls.VersionTLS12 {
+		s.EMS = &cs.ExtendedMasterSecret
+	}
 	if len(cs.PeerCertificates) > 0 {
 		leaf := cs.PeerCertificates[0]
 		s.Subject, s.Issuer, s.NotAfter = leaf.Subject.String(), leaf.Issuer.String(), leaf.NotAfter.UTC().Format(time.RFC3339)
@@ -280,9 +288,11 @@ func summaryText(cs conn.ConnectionState, insecure bool) string {
 		alpn = "none"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "handshake: %s, %s, group %s, ALPN %s, HelloRetryRequest %v, extended master secret %v\n",
-		s.Version, s.Suite, s.Group, alpn, s.HRR, s.EMS)
+	fmt.Fprintf(&b, "handshake: %s, %s, group %s, ALPN %s, HelloRetryRequest %v", s.Version, s.Suite, s.Group, alpn, s.HRR)
+	if s.EMS != nil {
+		fmt.Fprintf(&b, ", extended master secret %v", *s.EMS)
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "certificate: subject %q, issuer %q, expires %s, %s", s.Subject, s.Issuer, s.NotAfter, s.Verifying)
 	return b.String()
 }
-

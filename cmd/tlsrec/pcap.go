@@ -174,9 +174,9 @@ const maxSegment = 1400
 // NSS key log it holds, no option needed. gopacket's NgWriter cannot write
 // one.
 const (
-	dsbBlockType   = 0x0000000A
-	dsbSecretsTLS  = 0x544c534b // "TLSK": an NSS key log
-	pcapngAlign = 4          // blocks are padded to 4 bytes
+	dsbBlockType  = 0x0000000A
+	dsbSecretsTLS = 0x544c534b // "TLSK": an NSS key log
+	pcapngAlign   = 4          // blocks are padded to 4 bytes
 )
 
 // writePcapng writes the recorded session as pcapng: the section (with

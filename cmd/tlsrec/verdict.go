@@ -8,7 +8,6 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/tlsrecord/tlsrecord/alert"
 	"github.com/tlsrecord/tlsrecord/conn"
 )
 
@@ -44,7 +43,9 @@ type verdict struct {
 	Exit    int    `json:"exit"`
 }
 
-func (v verdict) text() string { return fmt.Sprintf("=> %s: %s (exit %d)", v.Verdict, v.Detail, v.Exit) }
+func (v verdict) text() string {
+	return fmt.Sprintf("=> %s: %s (exit %d)", v.Verdict, v.Detail, v.Exit)
+}
 
 func newVerdict(name string, exit int, format string, args ...any) verdict {
 	return verdict{Type: "verdict", Verdict: name, Detail: fmt.Sprintf(format, args...), Exit: exit}
@@ -85,22 +86,22 @@ func ending(cs conn.ConnectionState, errs ...error) verdict {
 }
 
 // failure is the verdict of a connection that failed before or during the
-// handshake; cs is its state (zero when no TLS connection began).
+// handshake; cs is its state (zero when no TLS connection began), err
+// names what failed.
 func failure(cs conn.ConnectionState, err error) verdict {
-	if cs.TerminalAlert != nil {
-		return ending(cs, err)
-	}
-	if ae := (*alert.Error)(nil); errors.As(err, &ae) {
-		if ae.Remote {
-			return newVerdict("alert received", exitAlertRecv, "%v", err)
-		}
-		return newVerdict("alert sent", exitAlertSent, "%v", err)
+	ae := cs.TerminalAlert
+	if ae == nil {
+		errors.As(err, &ae)
 	}
 	switch {
+	case ae != nil && ae.Remote:
+		return newVerdict("alert received", exitAlertRecv, "%v", err)
+	case ae != nil:
+		return newVerdict("alert sent", exitAlertSent, "%v", err)
 	case isTimeout(err):
 		return newVerdict("timeout", exitTimeout, "%v", err)
 	case errors.Is(err, conn.ErrTruncated):
-		return newVerdict("truncated at a record boundary", exitTruncated, "the transport ended during the handshake: %v", err)
+		return newVerdict("truncated at a record boundary", exitTruncated, "%v", err)
 	}
 	return newVerdict("transport error", exitTransport, "%v", err)
 }
