@@ -129,7 +129,7 @@ func TestTraceHandshakeMessages(t *testing.T) {
 		c, err := dialGo(t, s, cfg)
 		require.NoError(t, err)
 		roundTrip(t, c, "ping") // the ticket arrives before the echo
-		if c.ConnectionState().Version == tls.VersionTLS13 {
+		if c.State().Version == tls.VersionTLS13 {
 			require.NoError(t, c.UpdateKeys(false))
 		}
 		mu.Lock()

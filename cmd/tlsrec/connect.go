@@ -88,7 +88,7 @@ func (s *session) setup() error {
 func (s *session) run(stdin io.Reader) verdict {
 	raw, err := (&net.Dialer{Timeout: s.opts.timeout}).Dial("tcp", s.addr)
 	if err != nil {
-		return failure(conn.ConnectionState{}, fmt.Errorf("dial %s: %w", s.addr, err))
+		return failure(conn.State{}, fmt.Errorf("dial %s: %w", s.addr, err))
 	}
 	s.t = newTap(raw)
 	if s.opts.verbose {
@@ -104,7 +104,7 @@ func (s *session) run(stdin io.Reader) verdict {
 	}
 	cancel()
 	if err != nil {
-		st := s.c.ConnectionState()
+		st := s.c.State()
 		s.c.Close()
 		if s.t.plainHTTP() {
 			err = fmt.Errorf("%w (the server answered in plain HTTP: not a TLS port?)", err)
@@ -114,7 +114,7 @@ func (s *session) run(stdin io.Reader) verdict {
 		}
 		return failure(st, fmt.Errorf("handshake with %s: %w", s.addr, err))
 	}
-	cs := s.c.ConnectionState()
+	cs := s.c.State()
 	s.p.object(s.p.stderr, newSummary(cs, s.opts.insecure), summaryText(cs, s.opts.insecure))
 	readDone := make(chan error, 1)
 	go s.readLoop(readDone)
@@ -198,14 +198,14 @@ func (s *session) closeSession(readDone <-chan error) verdict {
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.timeout)
 	defer cancel()
 	err := s.c.Shutdown(ctx)
-	if n := s.c.ConnectionState().DiscardedBytes; n > 0 {
+	if n := s.c.State().DiscardedBytes; n > 0 {
 		s.p.note("Shutdown discarded %d bytes of application data", n)
 	}
 	return s.finish(err)
 }
 
 func (s *session) finish(errs ...error) verdict {
-	return ending(s.c.ConnectionState(), errs...)
+	return ending(s.c.State(), errs...)
 }
 
 func ignoreClosed(err error) error {
@@ -261,7 +261,7 @@ type summary struct {
 	Verifying string `json:"verification"`
 }
 
-func newSummary(cs conn.ConnectionState, insecure bool) summary {
+func newSummary(cs conn.State, insecure bool) summary {
 	s := summary{Type: "summary", Version: tls.VersionName(cs.Version), Suite: tls.CipherSuiteName(cs.CipherSuite),
 		Group: cs.CurveID.String(), ALPN: cs.NegotiatedProtocol, HRR: cs.HelloRetryRequest,
 		Verified: len(cs.VerifiedChains) > 0}
@@ -281,7 +281,7 @@ func newSummary(cs conn.ConnectionState, insecure bool) summary {
 	return s
 }
 
-func summaryText(cs conn.ConnectionState, insecure bool) string {
+func summaryText(cs conn.State, insecure bool) string {
 	s := newSummary(cs, insecure)
 	alpn := s.ALPN
 	if alpn == "" {

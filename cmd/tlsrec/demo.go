@@ -232,7 +232,7 @@ func (r *demoRun) play(p *printer, cfg *conn.Config, srv *tls.Config, wait time.
 	cfg.Trace = p.trace()
 	raw, err := net.DialTimeout("tcp", peer.Addr(), 5*time.Second)
 	if err != nil {
-		return failure(conn.ConnectionState{}, err)
+		return failure(conn.State{}, err)
 	}
 	t := newTap(raw)
 	t.traceTo(p)
@@ -243,10 +243,10 @@ func (r *demoRun) play(p *printer, cfg *conn.Config, srv *tls.Config, wait time.
 	cancel()
 	if err != nil {
 		p.note("handshake: %v", err)
-		return failure(c.ConnectionState(), err)
+		return failure(c.State(), fmt.Errorf("handshake: %w", err))
 	}
 	errs := r.dc.client(c, p, wait)
-	return t.judge(ending(c.ConnectionState(), errs...))
+	return t.judge(ending(c.State(), errs...))
 }
 
 // pingEchoShutdown writes a line, reads its echo, and Shuts down.

@@ -133,7 +133,7 @@ func (pr *prober) version(v uint16) bool {
 		pr.report(finding{Version: name, Check: "handshake", Result: "refuses the version: " + endOf(err, t), Detail: err.Error()})
 		return true
 	}
-	cs := c.ConnectionState()
+	cs := c.State()
 	alpn := cs.NegotiatedProtocol
 	if alpn == "" {
 		alpn = "none"
@@ -198,7 +198,7 @@ func (pr *prober) request(c *conn.Conn, keepAlive bool) error {
 	if keepAlive {
 		conn = "keep-alive"
 	}
-	_, err := fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\nConnection: %s\r\n\r\n", c.ConnectionState().ServerName, conn)
+	_, err := fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\nConnection: %s\r\n\r\n", c.State().ServerName, conn)
 	return err
 }
 

@@ -54,13 +54,15 @@ func newVerdict(name string, exit int, format string, args ...any) verdict {
 // ending judges a connection from its state and the errors of the session
 // (reads, writes, the close), in this order: alerts, timeouts,
 // truncation, transport errors, close_notify.
-func ending(cs conn.ConnectionState, errs ...error) verdict {
+func ending(cs conn.State, errs ...error) verdict {
 	err := errors.Join(errs...)
 	switch ta := cs.TerminalAlert; {
 	case ta != nil && ta.Remote:
 		return newVerdict("alert received", exitAlertRecv, "the peer sent %s", ta.Alert)
+	case ta != nil && ta.Err != nil && !errors.Is(ta.Err, ta.Alert.Description):
+		return newVerdict("alert sent", exitAlertSent, "we sent %s: %v", ta.Alert, ta.Err)
 	case ta != nil:
-		return newVerdict("alert sent", exitAlertSent, "we sent %s: %v", ta.Alert, errors.Unwrap(ta))
+		return newVerdict("alert sent", exitAlertSent, "we sent %s", ta.Alert)
 	case isTimeout(err):
 		if cs.CloseNotifySent && !cs.CloseNotifyReceived {
 			return newVerdict("timeout", exitTimeout, "our close_notify went out; the peer's never came")
@@ -88,7 +90,7 @@ func ending(cs conn.ConnectionState, errs ...error) verdict {
 // failure is the verdict of a connection that failed before or during the
 // handshake; cs is its state (zero when no TLS connection began), err
 // names what failed.
-func failure(cs conn.ConnectionState, err error) verdict {
+func failure(cs conn.State, err error) verdict {
 	ae := cs.TerminalAlert
 	if ae == nil {
 		errors.As(err, &ae)
