@@ -23,9 +23,9 @@ type connectOptions struct {
 }
 
 var closeModes = map[string]string{
-	"wait":  "send close_notify, then wait (up to --timeout) for the peer's: Shutdown",
+	"wait":  "send close_notify, then read until the peer's (up to --timeout)",
 	"close": "send close_notify and close the transport without waiting",
-	"half":  "send close_notify, then read on until the peer ends (idle up to --timeout)",
+	"half":  "send close_notify and our TCP FIN, then read until the peer's close_notify (up to --timeout)",
 	"none":  "close the transport without close_notify (a truncation, on purpose)",
 }
 
@@ -164,13 +164,17 @@ func (s *session) readLoop(done chan<- error) {
 			s.p.data(buf[:n])
 		}
 		if err != nil {
+			if s.opts.verbose {
+				s.p.note("read: %v", errText(err))
+			}
 			done <- err
 			return
 		}
 	}
 }
 
-// closeSession ends the session as --send-alert and --close say.
+// closeSession ends the session as --send-alert and --close say. The
+// reader goes on printing what the server sends until it ends.
 func (s *session) closeSession(readDone <-chan error) verdict {
 	if s.ae != nil {
 		if err := s.c.SendAlert(s.ae.Level, s.ae.Description); err != nil {
@@ -183,25 +187,19 @@ func (s *session) closeSession(readDone <-chan error) verdict {
 		return s.finish(ignoreClosed(<-readDone))
 	case "close":
 		return s.finish(s.c.Close())
-	case "half":
-		if err := s.c.CloseWrite(); err != nil {
-			return s.finish(err)
-		}
-		s.c.SetReadDeadline(time.Now().Add(s.opts.timeout))
-		err := <-readDone
+	}
+	// wait and half: our close_notify, then the reader until the peer's,
+	// within --timeout (Shutdown, except that the data is printed).
+	if err := s.c.CloseWrite(); err != nil {
 		s.c.Close()
-		if errors.Is(err, io.EOF) {
-			err = nil
-		}
-		return s.finish(err)
+		return s.finish(err, noEOF(<-readDone))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.timeout)
-	defer cancel()
-	err := s.c.Shutdown(ctx)
-	if n := s.c.State().DiscardedBytes; n > 0 {
-		s.p.note("Shutdown discarded %d bytes of application data", n)
+	if s.opts.close == "half" {
+		s.t.CloseWrite()
 	}
-	return s.finish(err)
+	s.c.SetReadDeadline(time.Now().Add(s.opts.timeout))
+	err := noEOF(<-readDone)
+	return s.finish(err, ignoreClosed(s.c.Close()))
 }
 
 func (s *session) finish(errs ...error) verdict {

@@ -165,11 +165,16 @@ messages by name, alerts, EOF and our FIN), and last the verdict: clean,
 truncated at a record boundary or inside a record, alert received or sent,
 timeout, transport error.
 
-EOF on stdin ends the session as --close says:
-  wait   send close_notify, then wait up to --timeout for the peer's (default)
+EOF on stdin ends the session as --close says (after --send-alert):
+  wait   send close_notify, then read until the peer's, up to --timeout: Shutdown,
+         except that the data arriving meanwhile is printed, not discarded (default)
   close  send close_notify and close the transport without waiting
-  half   send close_notify, then read on until the peer ends (idle up to --timeout)
+  half   send close_notify and shut our TCP write side (FIN), then read as wait does
   none   close the transport without close_notify: a truncation, on purpose
+If the server ends first, its close_notify is answered and the session ends.
+With --request, stdin is not read: the request goes out and the server's
+response is read until the server ends the connection, each read waiting
+up to --timeout.
 
 --pcap writes pcapng with the key log embedded in a Decryption Secrets
 Block, so "tshark -r FILE" decrypts it with no option. Its packets are

@@ -55,7 +55,14 @@ func newVerdict(name string, exit int, format string, args ...any) verdict {
 // (reads, writes, the close), in this order: alerts, timeouts,
 // truncation, transport errors, close_notify.
 func ending(cs conn.State, errs ...error) verdict {
-	err := errors.Join(errs...)
+	var kept []error
+	for _, e := range errs {
+		// Our own Close unblocking a Read says nothing of the peer.
+		if e != nil && !errors.Is(e, net.ErrClosed) {
+			kept = append(kept, e)
+		}
+	}
+	err := errors.Join(kept...)
 	switch ta := cs.TerminalAlert; {
 	case ta != nil && ta.Remote:
 		return newVerdict("alert received", exitAlertRecv, "the peer sent %s", ta.Alert)
@@ -79,7 +86,7 @@ func ending(cs conn.State, errs ...error) verdict {
 		return newVerdict("clean", exitClean, "close_notify crossed both ways")
 	case cs.CloseNotifyReceived:
 		return newVerdict("clean", exitClean, "the peer sent close_notify; ours did not go out")
-	case err != nil && !errors.Is(err, net.ErrClosed):
+	case err != nil:
 		return newVerdict("transport error", exitTransport, "%v", err)
 	case cs.CloseNotifySent:
 		return newVerdict("clean", exitClean, "we sent close_notify and closed without waiting for the peer's")
