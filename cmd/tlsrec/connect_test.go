@@ -114,6 +114,9 @@ func TestConnectExitCodes(t *testing.T) {
 	}{
 		{"clean", "hello\n", []string{"connect", "--ca", f.Root, echo}, exitClean, "hello\n", "=> clean: close_notify crossed both ways (exit 0)"},
 		{"clean tls12", "hello\n", []string{"connect", echo, "--ca", f.Root, "--tls12"}, exitClean, "hello\n", "=> clean"},
+		{"dial alias", "hi\n", []string{"dial", "--ca", f.Root, echo}, exitClean, "hi\n", "=> clean"},
+		{"unwritable pcap", "", []string{"connect", "--ca", f.Root, "--pcap", "/nonexistent/dir/s.pcapng", echo}, exitFailure, "", "tlsrec: --pcap: open /nonexistent/dir/s.pcapng: no such file or directory"},
+		{"unwritable key log", "", []string{"connect", "--ca", f.Root, "--keylog", "/nonexistent/dir/keys", echo}, exitFailure, "", "tlsrec: key log: open /nonexistent/dir/keys: no such file or directory"},
 		{"close without waiting", "", []string{"connect", "--ca", f.Root, "--close", "close", echo}, exitClean, "", "=> clean: "},
 		{"half close", "hi\n", []string{"connect", "--ca", f.Root, "--close=half", echo}, exitClean, "hi\n", "=> clean: close_notify crossed both ways"},
 		{"our truncation", "", []string{"connect", "--ca", f.Root, "--close", "none", echo}, exitTruncated, "", "we closed the transport without close_notify"},

@@ -180,6 +180,10 @@ func (pr *prober) dial(v uint16) (*conn.Conn, *tap, error) {
 	t := newTap(raw)
 	cfg := *pr.cfg
 	cfg.MinVersion, cfg.MaxVersion = v, v
+	// The server's close_notify is not answered until the check is over:
+	// what the server does next (FIN, or waiting for ours) is the finding,
+	// and an answer racing its close would turn its FIN into an RST.
+	cfg.DisableCloseNotifyReply = true
 	c := conn.Client(t, &cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), pr.opts.timeout)
 	defer cancel()
@@ -294,7 +298,7 @@ func (pr *prober) warning(d alert.Description) func(c *conn.Conn, t *tap) findin
 type outcome struct {
 	bytes int
 	end   string // close_notify, bare FIN, RST, alert NAME, we sent NAME, stays open
-	then  string // after close_notify: FIN, RST, transport kept open
+	then  string // after close_notify: FIN, RST, no FIN within --wait
 	at    time.Time
 }
 
@@ -363,7 +367,7 @@ func transportEnd(t *tap, wait time.Duration) string {
 		case isReset(err):
 			return "RST"
 		case isTimeout(err):
-			return "transport kept open"
+			return "no FIN within --wait"
 		}
 		return err.Error()
 	}
