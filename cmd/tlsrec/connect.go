@@ -84,11 +84,11 @@ func (s *session) setup() error {
 	return nil
 }
 
-// run dials, does the handshake and the session, and judges the ending.
-func (s *session) run(stdin io.Reader) verdict {
+// open dials and runs the handshake, each within --timeout.
+func (s *session) open() error {
 	raw, err := (&net.Dialer{Timeout: s.opts.timeout}).Dial("tcp", s.addr)
 	if err != nil {
-		return failure(conn.State{}, fmt.Errorf("dial %s: %w", s.addr, err))
+		return fmt.Errorf("dial %s: %w", s.addr, err)
 	}
 	s.t = newTap(raw)
 	if s.opts.verbose {
@@ -96,23 +96,38 @@ func (s *session) run(stdin io.Reader) verdict {
 	}
 	s.c = conn.Client(s.t, s.cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.timeout)
+	defer cancel()
 	err = s.c.HandshakeContext(ctx)
-	if ctx.Err() != nil && err != nil && !isTimeout(err) {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil && !isTimeout(err) {
 		// HandshakeContext closed the transport when ctx ended: the
 		// error is the closed socket's, the cause the deadline.
 		err = fmt.Errorf("%w (%v)", ctx.Err(), err)
 	}
-	cancel()
-	if err != nil {
-		st := s.c.State()
-		s.c.Close()
-		if s.t.plainHTTP() {
-			err = fmt.Errorf("%w (the server answered in plain HTTP: not a TLS port?)", err)
-		}
-		if isTimeout(err) {
-			err = fmt.Errorf("no answer within --timeout %v: %w", s.opts.timeout, ctx.Err())
-		}
-		return failure(st, fmt.Errorf("handshake with %s: %w", s.addr, err))
+	s.c.Close()
+	if s.t.plainHTTP() {
+		err = fmt.Errorf("%w (the server answered in plain HTTP: not a TLS port?)", err)
+	}
+	if isTimeout(err) {
+		err = fmt.Errorf("no answer within --timeout %v: %w", s.opts.timeout, ctx.Err())
+	}
+	return fmt.Errorf("handshake with %s: %w", s.addr, err)
+}
+
+// state is the connection's state, zero before the dial.
+func (s *session) state() conn.State {
+	if s.c == nil {
+		return conn.State{}
+	}
+	return s.c.State()
+}
+
+// run dials, does the handshake and the session, and judges the ending.
+func (s *session) run(stdin io.Reader) verdict {
+	if err := s.open(); err != nil {
+		return failure(s.state(), err)
 	}
 	cs := s.c.State()
 	s.p.object(s.p.stderr, newSummary(cs, s.opts.insecure), summaryText(cs, s.opts.insecure))
