@@ -165,7 +165,7 @@ func TestConnectUsageErrors(t *testing.T) {
 		{[]string{"connect", "no-port"}, `tlsrec: address "no-port": address no-port: missing port in address (want host:port)`},
 		{[]string{"connect", "--timeout", "0s", "127.0.0.1:1"}, "tlsrec: --timeout must be positive"},
 		{[]string{"nosuchcommand"}, `tlsrec: unknown command "nosuchcommand"`},
-		{[]string{"probe", "--pcap", "x.pcapng", "127.0.0.1:1"}, "tlsrec: --pcap records one connection: use it with connect"},
+		{[]string{"probe", "--pcap", "x.pcapng", "127.0.0.1:1"}, "tlsrec probe: flag provided but not defined: -pcap"},
 		{[]string{"demo", "extra"}, `tlsrec demo: unexpected argument "extra"`},
 	} {
 		code, stdout, stderr := runCLI(t, "", tc.args...)

@@ -142,7 +142,7 @@ func connectFlags(name string) func() (*flag.FlagSet, func(*env, []string) int) 
 	return func() (*flag.FlagSet, func(*env, []string) int) {
 		fs := flag.NewFlagSet(name, flag.ContinueOnError)
 		opts := &connectOptions{}
-		opts.register(fs)
+		opts.register(fs, true)
 		fs.StringVar(&opts.close, "close", "wait", "at EOF on stdin: wait, close, half or none (see above)")
 		fs.StringVar(&opts.sendAlert, "send-alert", "", "send this alert before closing: `NAME[:LEVEL]`, e.g. user_canceled, internal_error:fatal")
 		fs.BoolVar(&opts.request, "request", false, "send GET / HTTP/1.1 with Connection: close instead of reading stdin")

@@ -29,7 +29,9 @@ type common struct {
 	json, verbose        bool
 }
 
-func (o *common) register(fs *flag.FlagSet) {
+// register adds the common flags; --pcap only where one connection is
+// recorded (connect).
+func (o *common) register(fs *flag.FlagSet, withPcap bool) {
 	fs.StringVar(&o.ca, "ca", "", "verify the server with the PEM certificates in `file` instead of the system roots")
 	fs.BoolVar(&o.insecure, "insecure", false, "do not verify the server's certificate chain and name")
 	fs.StringVar(&o.serverName, "servername", "", "SNI and certificate `name` (default: the host of host:port)")
@@ -42,7 +44,9 @@ func (o *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.key, "key", "", "client private key, PEM `file` (with --cert)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "bound on the dial, on the handshake and on the close, each")
 	fs.StringVar(&o.keyLog, "keylog", "", "append the NSS key log to `file` (SSLKEYLOGFILE is honoured too)")
-	fs.StringVar(&o.pcap, "pcap", "", "write a pcapng `file` with the key log embedded: tshark -r FILE decrypts it")
+	if withPcap {
+		fs.StringVar(&o.pcap, "pcap", "", "write a pcapng `file` with the key log embedded: tshark -r FILE decrypts it (packets synthesized, see above)")
+	}
 	fs.BoolVar(&o.json, "json", false, "print every line as one JSON object")
 	fs.BoolVar(&o.verbose, "v", false, "print the timeline: records, handshake messages, alerts")
 }

@@ -24,7 +24,7 @@ type probeOptions struct {
 func probeFlags() (*flag.FlagSet, func(*env, []string) int) {
 	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
 	o := &probeOptions{}
-	o.register(fs)
+	o.register(fs, false)
 	fs.BoolVar(&o.http, "http", false, "the server speaks HTTP/1.1: send requests (GET /) and watch how it ends its responses")
 	fs.DurationVar(&o.wait, "wait", 2*time.Second, "how long each probe waits for the server's reaction")
 	fs.Usage = usageFunc(fs, "tlsrec probe [flags] host:port", probeHelp)
@@ -90,9 +90,6 @@ var probeChecks = []string{"handshake", "after response", "our close_notify", "h
 
 func probe(e *env, o *probeOptions, addr string) int {
 	p := newPrinter(e.stdout, e.stderr, o.json)
-	if o.pcap != "" {
-		return e.fail(p, exitUsage, usagef("--pcap records one connection: use it with connect"))
-	}
 	cfg, kl, err := o.config(addr)
 	if err != nil {
 		return e.fail(p, exitCode(err), err)
