@@ -266,3 +266,18 @@ func readFile(t *testing.T, path string) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// With --json a usage error is a JSON line too.
+func TestUsageErrorJSON(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"connect", "--json"}, {"connect", "--json", "--nosuchflag", "a:1"},
+		{"probe", "--json", "a:1", "b:2"}, {"demo", "--json", "--scenario", "Nope"}} {
+		code, stdout, stderr := runCLI(t, "", args...)
+		require.Equal(t, exitUsage, code, "%v", args)
+		require.Empty(t, stdout)
+		var obj map[string]any
+		require.NoError(t, json.Unmarshal([]byte(stderr), &obj), "%v: %q", args, stderr)
+		require.Equal(t, "error", obj["type"])
+		require.Contains(t, obj["text"], "tlsrec ")
+	}
+}

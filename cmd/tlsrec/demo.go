@@ -84,8 +84,7 @@ func demoFlags() (*flag.FlagSet, func(*env, []string) int) {
 	fs.Usage = usageFunc(fs, "tlsrec demo [flags]", demoHelp)
 	return fs, func(e *env, args []string) int {
 		if len(args) != 0 {
-			fmt.Fprintf(e.stderr, "tlsrec demo: unexpected argument %q (see tlsrec help demo)\n", args[0])
-			return exitUsage
+			return e.usage("tlsrec demo: unexpected argument %q (see tlsrec help demo)", args[0])
 		}
 		return demo(e, o)
 	}
@@ -129,8 +128,7 @@ func demo(e *env, o *demoOptions) int {
 	}
 	cases, err := selectCases(o.scenario)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "tlsrec demo: %v\n", err)
-		return exitUsage
+		return e.usage("tlsrec demo: %v", err)
 	}
 	pki, err := getDemoPKI()
 	if err != nil {

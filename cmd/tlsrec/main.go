@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -22,10 +23,22 @@ import (
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	json           bool // --json: errors too are JSON lines
+}
+
+// usage prints a usage error, one line on stderr, and returns exitUsage.
+func (e *env) usage(format string, args ...any) int {
+	msg := fmt.Sprintf(format, args...)
+	if e.json {
+		newPrinter(e.stdout, e.stderr, true).object(e.stderr, errorEvent(errors.New(msg)), "")
+	} else {
+		fmt.Fprintln(e.stderr, msg)
+	}
+	return exitUsage
 }
 
 func main() {
-	os.Exit(run(&env{os.Stdin, os.Stdout, os.Stderr}, os.Args[1:]))
+	os.Exit(run(&env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
 }
 
 const mainUsage = `usage: tlsrec COMMAND [flags] [host:port]
@@ -81,8 +94,12 @@ func run(e *env, args []string) int {
 		return exitClean
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "tlsrec %s: %v (see tlsrec help %s)\n", cmd, err, cmd)
-		return exitUsage
+		// The flags did not parse: --json may still have been asked for.
+		e.json = slices.Contains(rest, "--json") || slices.Contains(rest, "-json")
+		return e.usage("tlsrec %s: %v (see tlsrec help %s)", cmd, err, cmd)
+	}
+	if f := fs.Lookup("json"); f != nil {
+		e.json = f.Value.String() == "true"
 	}
 	return runFn(e, pos)
 }
@@ -123,7 +140,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 // hostPort checks there is exactly one host:port argument.
 func hostPort(e *env, cmd string, args []string) (string, bool) {
 	if len(args) != 1 {
-		fmt.Fprintf(e.stderr, "tlsrec %s: want one host:port argument, got %d (see tlsrec help %s)\n", cmd, len(args), cmd)
+		e.usage("tlsrec %s: want one host:port argument, got %d (see tlsrec help %s)", cmd, len(args), cmd)
 		return "", false
 	}
 	return args[0], true
