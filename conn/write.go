@@ -128,10 +128,10 @@ func (c *Conn) sendKeyUpdateLocked(requestPeer bool) error {
 		ku.RequestUpdate = 1
 	}
 	msg, err := ku.Marshal()
+	c.traceMessage(msg, true) // nil on error: nothing traced
 	if err != nil {
 		return c.abort(err, true)
 	}
-	c.traceMessage(msg, true)
 	if _, err := c.wr.Write(record.Handshake, msg); err != nil {
 		return c.writeFailedLocked(err)
 	}
