@@ -77,7 +77,7 @@ func demoFlags() (*flag.FlagSet, func(*env, []string) int) {
 	o := &demoOptions{}
 	fs.StringVar(&o.scenario, "scenario", "", "run only this testpeer scenario (`NAME`, e.g. \"PeerFatalAlert(decode_error)\")")
 	fs.BoolVar(&o.list, "list", false, "list the scenarios and exit")
-	fs.BoolVar(&o.deterministic, "deterministic", false, "fixed randomness and no timings, for golden tests")
+	fs.BoolVar(&o.deterministic, "deterministic", false, "fixed randomness, no timings, no tickets from the real server: the same output every run, for golden tests")
 	fs.BoolVar(&o.json, "json", false, "print every line as one JSON object")
 	fs.BoolVar(&o.tls12, "tls12", false, "TLS 1.2 only")
 	fs.BoolVar(&o.tls13, "tls13", false, "TLS 1.3 only")
@@ -201,6 +201,10 @@ func (r *demoRun) run(o *demoOptions, pki *demoPKI) {
 		srv.Rand = rand.NewChaCha8([32]byte{'s', 'e', 'r', 'v', 'e', 'r'})
 		cfg.Time = func() time.Time { return demoNotBefore.Add(24 * time.Hour) }
 		srv.Time = cfg.Time
+		// crypto/tls sends its TLS 1.3 ticket before it reads our
+		// Finished, racing what the proxy injects once our Finished
+		// arrives: the order would change from run to run.
+		srv.SessionTicketsDisabled = true
 	}
 	head := scenarioHeader{Type: "scenario", Scenario: r.dc.scenario, Version: tls.VersionName(r.version), Title: r.dc.title}
 	p.object(&r.out, head, fmt.Sprintf("\n%s  %s: %s", head.Version, head.Scenario, head.Title))
