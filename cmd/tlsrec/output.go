@@ -80,12 +80,13 @@ func newPrinter(stdout, stderr io.Writer, jsonOut bool) *printer {
 
 // emit prints a timeline event.
 func (p *printer) emit(e event) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	// The time of the event, not of the turn to print it.
 	if p.clock != nil {
 		ms := float64(p.clock().Sub(p.start).Microseconds()) / 1000
 		e.TimeMS = &ms
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.json {
 		p.writeJSON(p.stderr, e)
 		return
