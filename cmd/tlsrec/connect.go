@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,12 +23,8 @@ type connectOptions struct {
 	request   bool
 }
 
-var closeModes = map[string]string{
-	"wait":  "send close_notify, then read until the peer's (up to --timeout)",
-	"close": "send close_notify and close the transport without waiting",
-	"half":  "send close_notify and our TCP FIN, then read until the peer's close_notify (up to --timeout)",
-	"none":  "close the transport without close_notify (a truncation, on purpose)",
-}
+// closeModes are --close's values, described in connect's help.
+var closeModes = []string{"wait", "close", "half", "none"}
 
 // session is one connect run: the connection, its tap, the printer.
 type session struct {
@@ -64,7 +61,7 @@ func connect(e *env, opts *connectOptions, addr string) int {
 
 // setup checks the flags and builds the Config.
 func (s *session) setup() error {
-	if _, ok := closeModes[s.opts.close]; !ok {
+	if !slices.Contains(closeModes, s.opts.close) {
 		return usagef("--close %q: want wait, close, half or none", s.opts.close)
 	}
 	if s.opts.sendAlert != "" {
@@ -110,7 +107,7 @@ func (s *session) open() error {
 	if s.t.plainHTTP() {
 		err = fmt.Errorf("%w (the server answered in plain HTTP: not a TLS port?)", err)
 	}
-	if isTimeout(err) {
+	if isTimeout(err) && ctx.Err() != nil {
 		err = fmt.Errorf("no answer within --timeout %v: %w", s.opts.timeout, ctx.Err())
 	}
 	return fmt.Errorf("handshake with %s: %w", s.addr, err)
@@ -136,7 +133,7 @@ func (s *session) run(stdin io.Reader) verdict {
 	var inputDone <-chan error
 	if s.opts.request {
 		if _, err := fmt.Fprintf(s.c, "GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", cs.ServerName); err != nil {
-			return s.finish(err)
+			return s.abandon(err, readDone)
 		}
 	} else {
 		in := make(chan error, 1)
@@ -156,7 +153,7 @@ func (s *session) run(stdin io.Reader) verdict {
 		return s.finish(err, ignoreClosed(closeErr))
 	case err := <-inputDone:
 		if err != nil {
-			return s.finish(err)
+			return s.abandon(err, readDone)
 		}
 		if s.opts.verbose {
 			s.p.note("stdin EOF: closing (--close %s)", s.opts.close)
@@ -193,7 +190,7 @@ func (s *session) readLoop(done chan<- error) {
 func (s *session) closeSession(readDone <-chan error) verdict {
 	if s.ae != nil {
 		if err := s.c.SendAlert(s.ae.Level, s.ae.Description); err != nil {
-			return s.finish(err)
+			return s.abandon(err, readDone)
 		}
 	}
 	switch s.opts.close {
@@ -206,8 +203,7 @@ func (s *session) closeSession(readDone <-chan error) verdict {
 	// wait and half: our close_notify, then the reader until the peer's,
 	// within --timeout (Shutdown, except that the data is printed).
 	if err := s.c.CloseWrite(); err != nil {
-		s.c.Close()
-		return s.finish(err, noEOF(<-readDone))
+		return s.abandon(err, readDone)
 	}
 	if s.opts.close == "half" {
 		s.t.CloseWrite()
@@ -215,6 +211,13 @@ func (s *session) closeSession(readDone <-chan error) verdict {
 	s.c.SetReadDeadline(time.Now().Add(s.opts.timeout))
 	err := noEOF(<-readDone)
 	return s.finish(err, ignoreClosed(s.c.Close()))
+}
+
+// abandon ends a session whose write failed: Close unblocks the reader,
+// whose error (a truncation, the peer's alert) may tell why.
+func (s *session) abandon(writeErr error, readDone <-chan error) verdict {
+	s.c.Close()
+	return s.finish(writeErr, noEOF(<-readDone))
 }
 
 func (s *session) finish(errs ...error) verdict {
