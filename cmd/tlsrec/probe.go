@@ -127,7 +127,14 @@ func (pr *prober) version(v uint16) bool {
 			pr.report(finding{Version: name, Check: "handshake", Result: "unreachable", Detail: err.Error()})
 			return false
 		}
-		pr.report(finding{Version: name, Check: "handshake", Result: "refuses the version: " + endOf(err, t), Detail: err.Error()})
+		result := "refuses the version: " + endOf(err, t)
+		switch {
+		case t.plainHTTP():
+			result = "not TLS: the server answered in plain HTTP"
+		case isTimeout(err):
+			result = "no answer within --timeout"
+		}
+		pr.report(finding{Version: name, Check: "handshake", Result: result, Detail: err.Error()})
 		return true
 	}
 	cs := c.State()
@@ -195,11 +202,11 @@ func (pr *prober) dial(v uint16) (*conn.Conn, *tap, error) {
 }
 
 func (pr *prober) request(c *conn.Conn, keepAlive bool) error {
-	conn := "close"
+	connection := "close"
 	if keepAlive {
-		conn = "keep-alive"
+		connection = "keep-alive"
 	}
-	_, err := fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\nConnection: %s\r\n\r\n", c.State().ServerName, conn)
+	_, err := fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\nConnection: %s\r\n\r\n", c.State().ServerName, connection)
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -74,4 +75,21 @@ func TestProbeUnreachable(t *testing.T) {
 	require.Equal(t, exitTransport, code, stderr)
 	require.Contains(t, stdout, "unreachable: dial tcp")
 	require.NotContains(t, stdout, "summary")
+}
+
+// A silent server and a plain-HTTP one: the probe ran (exit 0) and says
+// what it met, within --timeout.
+func TestProbeNotTLS(t *testing.T) {
+	t.Parallel()
+	silent := serveRaw(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	plainHTTP := serveRaw(t, func(c net.Conn) {
+		c.Read(make([]byte, 4096))
+		io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+	})
+	code, stdout, stderr := runCLI(t, "", "probe", "--insecure", "--tls13", "--timeout", "300ms", silent)
+	require.Equal(t, exitClean, code, stderr)
+	require.Equal(t, "no answer within --timeout", findingLine(t, stdout, "TLS 1.3", "handshake")[:26], stdout)
+	code, stdout, stderr = runCLI(t, "", "probe", "--insecure", "--tls12", plainHTTP)
+	require.Equal(t, exitClean, code, stderr)
+	require.True(t, strings.HasPrefix(findingLine(t, stdout, "TLS 1.2", "handshake"), "not TLS: the server answered in plain HTTP: "), stdout)
 }
