@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -129,4 +131,42 @@ func TestConfigClone(t *testing.T) {
 	require.NotNil(t, clone.VerifyConnection)
 	clone.ServerName = "changed.test"
 	require.Equal(t, testHost, cfg.ServerName)
+}
+
+// The README's comparison, checked: for a transport EOF without
+// close_notify, crypto/tls's client returns the io.EOF of a clean close,
+// OpenSSL 3's s_client reports "unexpected eof while reading", and we
+// return ErrTruncated.
+func TestBareFINComparison(t *testing.T) {
+	t.Parallel()
+	bareFIN := func(c *tls.Conn) error {
+		c.Write([]byte("all of it"))
+		return c.NetConn().Close()
+	}
+	s := serveGo(t, serverConfig(t, "ecdsa"), bareFIN)
+
+	theirs, err := tls.Dial("tcp", s.addr, &tls.Config{ServerName: testHost, RootCAs: getPKI(t).roots})
+	require.NoError(t, err)
+	defer theirs.Close()
+	body, err := io.ReadAll(theirs)
+	require.NoError(t, err, "io.ReadAll hides io.EOF: crypto/tls saw a clean end")
+	require.Equal(t, "all of it", string(body))
+	_, err = theirs.Read(make([]byte, 1))
+	require.Equal(t, io.EOF, err)
+	require.NoError(t, s.nextErr(t))
+
+	ours, err := conn.Dial("tcp", s.addr, clientConfig(t))
+	require.NoError(t, err)
+	defer ours.Close()
+	body, err = io.ReadAll(ours)
+	require.ErrorIs(t, err, conn.ErrTruncated)
+	require.Equal(t, "all of it", string(body))
+	require.NoError(t, s.nextErr(t))
+
+	bin := needBinary(t, "openssl")
+	_, _, caFile := getPKI(t).writePEM(t, "ecdsa")
+	out, _ := exec.Command(bin, "s_client", "-connect", s.addr, "-servername", testHost,
+		"-CAfile", caFile, "-quiet").CombinedOutput()
+	require.Contains(t, string(out), "all of it")
+	require.Contains(t, string(out), "unexpected eof while reading")
 }

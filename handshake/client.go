@@ -226,6 +226,10 @@ func newClientHello(cfg *Config) (*clientHello, error) {
 		SignatureAlgorithms:     schemes,
 		SignatureAlgorithmsCert: schemes,
 		ALPNProtocols:           cfg.NextProtos,
+		// As crypto/tls's client: ask for the leaf's OCSP response and
+		// SCTs, which ConnectionState reports (they are not checked).
+		RequestOCSP: true,
+		RequestSCTs: true,
 	}
 	ch.addVersionExtensions()
 	if ch.msg, err = ch.hello.Marshal(); err != nil {

@@ -43,7 +43,7 @@ type Server struct {
 // each connection it runs the handshake, then handle on a goroutine of its
 // own; when handle returns, the transport is closed without close_notify,
 // so handle chooses how the connection ends (tls.Conn.Close sends
-// close_notify first).
+// close_notify first). Like httptest, it panics if it cannot listen.
 func NewServer(cfg *tls.Config, handle func(*tls.Conn)) *Server {
 	cert, leaf, err := selfSigned()
 	if err != nil {
