@@ -107,6 +107,7 @@ legend:
   alert     an alert: level and description
   eof       the transport ended, between records or inside one
   fin       we shut our write side (TCP FIN)
+  rst       the socket reported the peer's reset (TCP RST)
   ticket    a NewSessionTicket (kept for the caller, never used)
   note      what the demo client did and what it got
   =>        the verdict: how the connection ended, and tlsrec connect's exit code for it
