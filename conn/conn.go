@@ -159,6 +159,9 @@ func (c *Conn) handshake() error {
 	defer c.inMu.Unlock()
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
+	if n := c.config.MaxFragment; n != 0 {
+		c.wr.SetMaxFragment(n) // handshakeConfig checked the range
+	}
 	st, err := handshake.Client(transport{c}, hc)
 	if err != nil {
 		return c.abort(err, true)
@@ -196,6 +199,8 @@ func stateOf(s *handshake.State, complete bool) ConnectionState {
 		PeerCertificates:   s.PeerCertificates,
 		VerifiedChains:     s.VerifiedChains,
 		HelloRetryRequest:  s.HelloRetryRequest,
+
+		PeerSignatureScheme: tls.SignatureScheme(s.PeerSignatureScheme),
 
 		ExtendedMasterSecret: s.ExtendedMasterSecret,
 		SecureRenegotiation:  s.SecureRenegotiation,

@@ -21,6 +21,9 @@ type ConnectionState struct {
 	PeerCertificates   []*x509.Certificate
 	VerifiedChains     [][]*x509.Certificate
 	HelloRetryRequest  bool
+	// PeerSignatureScheme is the scheme the server signed the handshake
+	// with: its CertificateVerify (TLS 1.3) or ServerKeyExchange (TLS 1.2).
+	PeerSignatureScheme tls.SignatureScheme
 	// ExtendedMasterSecret and SecureRenegotiation say, for TLS 1.2, that
 	// the server answered extended_master_secret (RFC 7627) and
 	// renegotiation_info (RFC 5746). tlsrecord never renegotiates.

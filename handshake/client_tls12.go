@@ -201,6 +201,7 @@ func (hs *clientHandshakeTLS12) readServerKeyExchange() error {
 		return err
 	}
 	hs.state.CurveID = ske.Curve
+	hs.state.PeerSignatureScheme = ske.Scheme
 	return hs.cfg.verifyConnection(&hs.state)
 }
 
