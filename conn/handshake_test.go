@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -327,4 +328,25 @@ func TestVerifyConnection(t *testing.T) {
 			require.EqualError(t, s.nextErr(t), "remote error: tls: bad certificate")
 		})
 	}
+}
+
+// TestVerifyConnectionAlert: an error that wraps an alert.Description sends
+// that alert, and the handshake error wraps the callback's error; the
+// state it sees names the server's signature scheme.
+func TestVerifyConnectionAlert(t *testing.T) {
+	t.Parallel()
+	s := serveGo(t, serverConfig(t, "rsa"), echo)
+	var seen conn.ConnectionState
+	cfg := clientConfig(t)
+	reject := fmt.Errorf("pinned key mismatch: %w", alert.CertificateUnknown)
+	cfg.VerifyConnection = func(cs conn.ConnectionState) error {
+		seen = cs
+		return reject
+	}
+	_, err := dialGo(t, s, cfg)
+	require.ErrorIs(t, err, alert.CertificateUnknown)
+	require.ErrorIs(t, err, reject)
+	require.NotErrorIs(t, err, alert.BadCertificate)
+	require.Equal(t, tls.PSSWithSHA256, seen.PeerSignatureScheme)
+	require.EqualError(t, s.nextErr(t), "remote error: tls: unknown certificate")
 }

@@ -394,12 +394,19 @@ func (cfg *Config) verifyServer(certs [][]byte, st *State) error {
 }
 
 // verifyConnection runs the caller's VerifyConnection, once the server has
-// proved its key; its error fails the handshake with bad_certificate.
+// proved its key; its error fails the handshake with the alert it wraps,
+// bad_certificate when it wraps none.
 func (cfg *Config) verifyConnection(st *State) error {
 	if cfg.VerifyConnection == nil {
 		return nil
 	}
 	if err := cfg.VerifyConnection(st); err != nil {
+		// The callback chooses the alert by wrapping an alert.Description;
+		// otherwise bad_certificate (alert policy, package alert).
+		var desc alert.Description
+		if errors.As(err, &desc) {
+			return alert.Wrap(desc, err)
+		}
 		return alert.Wrap(alert.BadCertificate, err)
 	}
 	return nil

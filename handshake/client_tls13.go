@@ -178,11 +178,21 @@ func (hs *clientHandshakeTLS13) checkServerHello(sh *ServerHello) error {
 	// "A client which receives a legacy_session_id_echo field that does not
 	// match what it sent in the ClientHello MUST abort the handshake with an
 	// "illegal_parameter" alert" (RFC 8446, Section 4.1.3).
+	// "In TLS 1.3, the TLS server indicates its version using the
+	// "supported_versions" extension (Section 4.2.1), and the
+	// legacy_version field MUST be set to 0x0303" (RFC 8446, Section
+	// 4.1.3), in a HelloRetryRequest too (Section 4.1.4).
+	if sh.Vers != record.VersionTLS12 {
+		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: TLS 1.3 server_hello with legacy_version %#04x", sh.Vers))
+	}
 	if !bytes.Equal(sh.SessionID, hs.hello.SessionID) {
 		return alert.Wrap(alert.IllegalParameter, errors.New("tls: server did not echo the legacy session id"))
 	}
+	// "legacy_compression_method: A single byte which MUST have the value
+	// 0" (RFC 8446, Section 4.1.3); decode_error (alert policy, package
+	// alert).
 	if sh.CompressionMethod != 0 {
-		return alert.Wrap(alert.IllegalParameter, errors.New("tls: server selected a compression method"))
+		return alert.Wrap(alert.DecodeError, errors.New("tls: server selected a compression method"))
 	}
 	// "A client which receives a cipher suite that was not offered MUST
 	// abort the handshake with an "illegal_parameter" alert" (RFC 8446,
@@ -374,6 +384,13 @@ func (hs *clientHandshakeTLS13) readCertificate() error {
 		return alert.Wrap(alert.IllegalParameter, errors.New("tls: non-empty certificate_request_context from server"))
 	}
 	for _, e := range cert.Entries {
+		// "The extensions in the Certificate message from the server MUST
+		// correspond to ones from the ClientHello message" (RFC 8446,
+		// Section 4.4.2): a status_request or SCT answer we did not ask for
+		// is unsupported_extension (Section 4.2).
+		if err := hs.hello.CheckSolicited(e.Extensions); err != nil {
+			return err
+		}
 		hs.serverCerts = append(hs.serverCerts, e.Data)
 	}
 	return hs.cfg.verifyServer(hs.serverCerts, &hs.state)
