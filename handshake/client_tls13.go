@@ -231,6 +231,13 @@ func (hs *clientHandshakeTLS13) checkServerHello(sh *ServerHello) error {
 // returns the ServerHello that follows (RFC 8446, Section 4.1.4).
 func (hs *clientHandshakeTLS13) retryHello(hrr *ServerHello) (*ServerHello, error) {
 	hs.state.HelloRetryRequest = true
+	// The HelloRetryRequest ends the server's flight: it waits for our
+	// second ClientHello, so bytes of a further message after it are an
+	// unexpected_message (alert policy, package alert), as BoringSSL's
+	// excess handshake data.
+	if p, ok := hs.t.(pendingReporter); ok && p.Pending() {
+		return nil, alert.Wrap(alert.UnexpectedMessage, errors.New("tls: handshake data after the HelloRetryRequest"))
+	}
 	changed := false
 	if g := hrr.KeyShare.Group; g != 0 {
 		// "the client MUST verify that (1) the selected_group field
@@ -282,6 +289,10 @@ func (hs *clientHandshakeTLS13) retryHello(hrr *ServerHello) (*ServerHello, erro
 	}
 	return sh, nil
 }
+
+// pendingReporter is implemented by a Transport that can tell whether
+// handshake bytes are buffered beyond the last message it returned.
+type pendingReporter interface{ Pending() bool }
 
 func (hs *clientHandshakeTLS13) sendDummyCCS() error {
 	if hs.sentCCS {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -80,7 +79,7 @@ func (c *shimConfig) failVerification(conn.ConnectionState) error {
 	if c.customVerify {
 		desc = alert.CertificateUnknown
 	}
-	return alert.Wrap(desc, errors.New("tls: certificate verification failed (-verify-fail)"))
+	return fmt.Errorf("tls: certificate verification failed (-verify-fail): %w", desc)
 }
 
 // versions applies -min-version, -max-version, -no-tls13 and -no-tls12.
