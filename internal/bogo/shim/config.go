@@ -46,18 +46,58 @@ func (c *shimConfig) connConfig() (*conn.Config, error) {
 	if tc.NextProtos, err = alpnList(c.advertiseALPN); err != nil {
 		return nil, err
 	}
-	if c.certFile != "" || c.keyFile != "" {
-		cert, err := tls.LoadX509KeyPair(c.certFile, c.keyFile)
-		if err != nil {
-			// ML-DSA and other keys crypto/tls cannot load.
-			return nil, fmt.Errorf("%w: %w", errUnimplemented, err)
-		}
-		tc.Certificates = []tls.Certificate{cert}
+	if err := c.certificates(tc); err != nil {
+		return nil, err
 	}
 	if c.verifyPeer && c.verifyFail {
 		tc.VerifyConnection = c.failVerification
 	}
 	return tc, c.knobs(tc)
+}
+
+// certificates installs the credentials: those -new-x509-credential added,
+// in order, then the default one, the order in which BoringSSL tries them
+// (ssl_get_full_credential_list). conn.Config has one list of signing
+// preferences for every certificate, so credentials that differ in theirs
+// are unimplemented.
+func (c *shimConfig) certificates(tc *conn.Config) error {
+	creds := slices.Clone(c.credentials)
+	if c.credential.certFile != "" || c.credential.keyFile != "" {
+		creds = append(creds, c.credential)
+	}
+	for i, cr := range creds {
+		if !slices.Equal(cr.signingPrefs, creds[0].signingPrefs) {
+			return fmt.Errorf("credentials with different -signing-prefs: %w", errUnimplemented)
+		}
+		cert, err := tls.LoadX509KeyPair(cr.certFile, cr.keyFile)
+		if err != nil {
+			// ML-DSA and other keys crypto/tls cannot load.
+			return fmt.Errorf("credential %d: %w: %w", i, errUnimplemented, err)
+		}
+		tc.Certificates = append(tc.Certificates, cert)
+	}
+	if len(creds) > 0 {
+		tc.ClientSignatureSchemes = signatureSchemes(creds[0].signingPrefs)
+	}
+	if c.oldCertCallback {
+		tc.GetClientCertificate = c.oldClientCertCallback(tc.Certificates)
+		tc.Certificates = nil
+	}
+	return nil
+}
+
+// oldClientCertCallback is BoringSSL's SSL_CTX_set_client_cert_cb in the
+// shim: it answers with the default credential's leaf alone ("Chains ...
+// are not supported with client_cert_cb"), or with no certificate.
+func (c *shimConfig) oldClientCertCallback(certs []tls.Certificate) func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	return func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		if c.credential.certFile == "" || len(certs) == 0 {
+			return &tls.Certificate{}, nil
+		}
+		leaf := certs[len(certs)-1]
+		leaf.Certificate = leaf.Certificate[:1]
+		return &leaf, nil
+	}
 }
 
 // knobs sets what needs conn.Config's knobs beyond crypto/tls's.
@@ -66,8 +106,8 @@ func (c *shimConfig) knobs(tc *conn.Config) error {
 		tc.KeyShareGroups = curveIDs(c.keyShares)
 	}
 	tc.SignatureSchemes = signatureSchemes(c.verifyPrefs)
-	tc.ClientSignatureSchemes = signatureSchemes(c.signingPrefs)
 	tc.MaxFragment = c.maxSendFragment
+	c.applyPolicy(tc)
 	return nil
 }
 
