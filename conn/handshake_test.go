@@ -350,3 +350,35 @@ func TestVerifyConnectionAlert(t *testing.T) {
 	require.Equal(t, tls.PSSWithSHA256, seen.PeerSignatureScheme)
 	require.EqualError(t, s.nextErr(t), "remote error: tls: unknown certificate")
 }
+
+// A certificate's SupportedSignatureAlgorithms restricts what its key signs
+// (crypto/tls's field): a P-256 key limited to ecdsa_secp384r1_sha384 cannot
+// answer a TLS 1.3 request, so the client sends no certificate.
+func TestClientCertificateSupportedSignatureAlgorithms(t *testing.T) {
+	t.Parallel()
+	p := getPKI(t)
+	for _, tc := range []struct {
+		schemes []tls.SignatureScheme
+		ok      bool
+	}{
+		{[]tls.SignatureScheme{tls.ECDSAWithP256AndSHA256}, true},
+		{[]tls.SignatureScheme{tls.ECDSAWithP384AndSHA384}, false},
+	} {
+		scfg := serverConfig(t, "ecdsa")
+		scfg.ClientAuth = tls.RequireAndVerifyClientCert
+		scfg.ClientCAs = p.roots
+		s := serveGo(t, scfg, echo)
+		cfg := clientConfig(t)
+		cert := p.client
+		cert.SupportedSignatureAlgorithms = tc.schemes
+		cfg.Certificates = []tls.Certificate{cert}
+		c, err := dialGo(t, s, cfg)
+		require.NoError(t, err)
+		if tc.ok {
+			roundTrip(t, c, "restricted certificate")
+			continue
+		}
+		_, err = c.Read(make([]byte, 1))
+		require.ErrorIs(t, err, alert.CertificateRequired, "%v", tc.schemes)
+	}
+}

@@ -38,7 +38,7 @@ func (hs *clientHandshakeTLS12) sendClientCertificate() (*clientSigner, error) {
 		if !ok {
 			return nil, alert.Wrap(alert.InternalError, errors.New("tls: client certificate key does not implement crypto.Signer"))
 		}
-		scheme, err := selectClientSchemeTLS12(key.Public(), hs.cfg.clientSchemes(), hs.certReq)
+		scheme, err := selectClientSchemeTLS12(key.Public(), hs.cfg.clientSchemes(cert), hs.certReq)
 		if err != nil {
 			return nil, err
 		}
@@ -53,8 +53,8 @@ func (hs *clientHandshakeTLS12) sendClientCertificate() (*clientSigner, error) {
 func (hs *clientHandshakeTLS12) clientCertificate() (*tls.Certificate, error) {
 	req := hs.certReq
 	return hs.cfg.clientCertificate(record.VersionTLS12, req.CertificateAuthorities, req.SignatureAlgorithms,
-		func(pub crypto.PublicKey) bool {
-			_, err := selectClientSchemeTLS12(pub, hs.cfg.clientSchemes(), req)
+		func(cert *tls.Certificate, pub crypto.PublicKey) bool {
+			_, err := selectClientSchemeTLS12(pub, hs.cfg.clientSchemes(cert), req)
 			return err == nil
 		})
 }

@@ -518,7 +518,7 @@ func (hs *clientHandshakeTLS13) sendClientCertificate() error {
 	if !ok {
 		return alert.Wrap(alert.InternalError, errors.New("tls: client certificate key does not implement crypto.Signer"))
 	}
-	scheme, err := SelectClientScheme(signer.Public(), hs.cfg.clientSchemes(), hs.certReq.SignatureAlgorithms)
+	scheme, err := SelectClientScheme(signer.Public(), hs.cfg.clientSchemes(cert), hs.certReq.SignatureAlgorithms)
 	if err != nil {
 		return err
 	}
@@ -534,8 +534,8 @@ func (hs *clientHandshakeTLS13) sendClientCertificate() error {
 func (hs *clientHandshakeTLS13) clientCertificate() (*tls.Certificate, error) {
 	req := hs.certReq
 	return hs.cfg.clientCertificate(record.VersionTLS13, req.CertificateAuthorities, req.SignatureAlgorithms,
-		func(pub crypto.PublicKey) bool {
-			_, err := SelectClientScheme(pub, hs.cfg.clientSchemes(), req.SignatureAlgorithms)
+		func(cert *tls.Certificate, pub crypto.PublicKey) bool {
+			_, err := SelectClientScheme(pub, hs.cfg.clientSchemes(cert), req.SignatureAlgorithms)
 			return err == nil
 		})
 }
