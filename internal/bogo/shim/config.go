@@ -57,33 +57,63 @@ func (c *shimConfig) connConfig() (*conn.Config, error) {
 
 // certificates installs the credentials: those -new-x509-credential added,
 // in order, then the default one, the order in which BoringSSL tries them
-// (ssl_get_full_credential_list). conn.Config has one list of signing
-// preferences for every certificate, so credentials that differ in theirs
-// are unimplemented.
+// (ssl_get_full_credential_list). Each credential's -signing-prefs become
+// its certificate's SupportedSignatureAlgorithms; the default credential's
+// alone go to ClientSignatureSchemes.
 func (c *shimConfig) certificates(tc *conn.Config) error {
 	creds := slices.Clone(c.credentials)
-	if c.credential.certFile != "" || c.credential.keyFile != "" {
+	hasDefault := c.credential.certFile != "" || c.credential.keyFile != ""
+	if hasDefault {
 		creds = append(creds, c.credential)
 	}
 	for i, cr := range creds {
-		if !slices.Equal(cr.signingPrefs, creds[0].signingPrefs) {
-			return fmt.Errorf("credentials with different -signing-prefs: %w", errUnimplemented)
-		}
 		cert, err := tls.LoadX509KeyPair(cr.certFile, cr.keyFile)
 		if err != nil {
 			// ML-DSA and other keys crypto/tls cannot load.
 			return fmt.Errorf("credential %d: %w: %w", i, errUnimplemented, err)
 		}
+		if len(c.credentials) > 0 {
+			cert.SupportedSignatureAlgorithms = signatureSchemes(cr.signingPrefs)
+		}
 		tc.Certificates = append(tc.Certificates, cert)
 	}
-	if len(creds) > 0 {
-		tc.ClientSignatureSchemes = signatureSchemes(creds[0].signingPrefs)
+	if len(c.credentials) == 0 {
+		tc.ClientSignatureSchemes = signatureSchemes(c.credential.signingPrefs)
 	}
-	if c.oldCertCallback {
+	switch {
+	case c.oldCertCallback:
 		tc.GetClientCertificate = c.oldClientCertCallback(tc.Certificates)
+		tc.Certificates = nil
+	case c.expectSelected != nil || slices.ContainsFunc(creds, func(cr credential) bool { return cr.mustMatchIssuer }):
+		tc.GetClientCertificate = c.selectCredential(creds, tc.Certificates)
 		tc.Certificates = nil
 	}
 	return nil
+}
+
+// selectCredential chooses as BoringSSL does: the first credential that
+// can sign a scheme the server accepts (crypto/tls's
+// CertificateRequestInfo.SupportsCertificate) and, with -must-match-issuer,
+// was issued by a CA the server named. It records its number for
+// -expect-selected-credential: the default credential is -1.
+func (c *shimConfig) selectCredential(creds []credential, certs []tls.Certificate) func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	return func(info *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		for i := range certs {
+			req := *info
+			if !creds[i].mustMatchIssuer {
+				req.AcceptableCAs = nil
+			}
+			if req.SupportsCertificate(&certs[i]) != nil {
+				continue
+			}
+			c.selected = i
+			if i == len(c.credentials) {
+				c.selected = -1 // the default credential
+			}
+			return &certs[i], nil
+		}
+		return &tls.Certificate{}, nil
+	}
 }
 
 // oldClientCertCallback is BoringSSL's SSL_CTX_set_client_cert_cb in the

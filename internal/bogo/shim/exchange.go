@@ -179,6 +179,9 @@ func (cfg *shimConfig) checkState(cs conn.ConnectionState) error {
 			return fmt.Errorf("%s %#x, expected %#x", ch.name, ch.got, ch.want)
 		}
 	}
+	if cfg.expectSelected != nil && *cfg.expectSelected != cfg.selected {
+		return fmt.Errorf("credential %d was selected, expected %d", cfg.selected, *cfg.expectSelected)
+	}
 	if cfg.expectALPN != "" && cs.NegotiatedProtocol != cfg.expectALPN {
 		return fmt.Errorf("ALPN %q, expected %q", cs.NegotiatedProtocol, cfg.expectALPN)
 	}

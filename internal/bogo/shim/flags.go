@@ -42,6 +42,8 @@ type shimConfig struct {
 	credentials            []credential
 	oldCertCallback        bool
 	policy                 string // a compliance policy flag, see policies
+	expectSelected         *int   // -expect-selected-credential
+	selected               int    // the credential selectCredential chose, -1 for none or the default
 	verifyPrefs            []int
 	verifyPeer, verifyFail bool
 	customVerify           bool
@@ -76,6 +78,7 @@ type shimConfig struct {
 type credential struct {
 	certFile, keyFile string
 	signingPrefs      []int
+	mustMatchIssuer   bool
 }
 
 // cred returns the credential that credential flags set now.
@@ -87,7 +90,7 @@ func (c *shimConfig) cred() *credential {
 }
 
 func newShimConfig() *shimConfig {
-	return &shimConfig{initialWrite: "hello", repeatInitialWrite: 1}
+	return &shimConfig{initialWrite: "hello", repeatInitialWrite: 1, selected: -1}
 }
 
 // flagDef is one flag: whether it takes a parameter, and how it sets it.
@@ -173,6 +176,12 @@ var flags = map[string]flagDef{
 		return nil
 	}},
 	"-use-old-client-cert-callback": boolFlag(func(c *shimConfig) *bool { return &c.oldCertCallback }),
+	"-must-match-issuer":            boolFlag(func(c *shimConfig) *bool { return &c.cred().mustMatchIssuer }),
+	"-expect-selected-credential": {param: true, set: func(c *shimConfig, v string) error {
+		n, err := strconv.Atoi(v)
+		c.expectSelected = &n
+		return err
+	}},
 	"-fips-202205":                  policyFlag("-fips-202205"),
 	"-wpa-202304":                   policyFlag("-wpa-202304"),
 	"-cnsa1-202603":                 policyFlag("-cnsa1-202603"),
@@ -263,11 +272,11 @@ var unimplementedNames = map[string]bool{
 	"-cnsa-202407":               false, "-cnsa2-202603": false,
 	"-expect-peer-match-trust-anchor": false, "-expect-no-peer-match-trust-anchor": false,
 	"-expect-peer-available-trust-anchors": true, "-requested-trust-anchors": true,
-	"-available-trust-anchors": true, "-expect-selected-credential": true,
+	"-available-trust-anchors":     true,
 	"-new-delegated-credential":    false,
 	"-new-spake2plusv1-credential": false, "-new-psk-credential": false,
 	"-new-rpk-credential": false, "-delegated-credential": true, "-ocsp-response": true,
-	"-signed-cert-timestamps": true, "-must-match-issuer": false, "-pake-context": true,
+	"-signed-cert-timestamps": true, "-pake-context": true,
 	"-pake-client-id": true, "-pake-server-id": true, "-pake-password": true,
 	"-wrong-pake-role": false, "-psk-importer-key": true, "-psk-importer-identity": true,
 	"-psk-importer-context": true, "-psk-importer-sha256": false, "-psk-importer-sha384": false,
