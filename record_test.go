@@ -23,7 +23,7 @@ const module = "github.com/tlsrecord/tlsrecord"
 
 // layers lists the packages from the bottom up: each may import only those
 // before it (the layering in README.md).
-var layers = []string{"alert", "record", "cipher", "handshake", "conn", "cmd/tlsrec"}
+var layers = []string{"alert", "record", "cipher", "handshake", "conn", "conn/conntest", "cmd/tlsrec"}
 
 // TestImportsPointDown fails when a layer imports one above it, or when
 // gopacket leaks into a library package.
@@ -138,7 +138,7 @@ func TestScenarioPeerClosesWithoutNotify(t *testing.T) {
 		requireTruncated(t, err, true, false)
 		err = c.Shutdown(context.Background())
 		requireTruncated(t, err, true, true)
-		require.True(t, c.ConnectionState().Truncated)
+		require.True(t, c.State().Truncated)
 		p.MustWaitFor(t, testpeer.OfKind(testpeer.ServerToClient, testpeer.KindClosed))
 	})
 }
@@ -158,7 +158,7 @@ func TestScenarioShutdownAnswered(t *testing.T) {
 	forEachVersion(t, func(t *testing.T, v uint16) {
 		p, c := dialPeer(t, v, testpeer.PeerAnswersCloseNotify())
 		require.NoError(t, c.Shutdown(context.Background()))
-		cs := c.ConnectionState()
+		cs := c.State()
 		require.True(t, cs.CloseNotifySent)
 		require.True(t, cs.CloseNotifyReceived)
 		requireOneCloseNotifyLast(t, p)

@@ -117,7 +117,7 @@ func (c *Conn) drainAndClose() {
 // Shutdown is the bidirectional close. It sends close_notify if not yet
 // sent (waiting, within ctx, for a Write in flight; Writes started after
 // Shutdown get ErrWriteClosed), then reads until the peer's close_notify,
-// discarding and counting application data (ConnectionState's
+// discarding and counting application data (State's
 // DiscardedBytes, which includes data decrypted but unread), and closes the
 // transport on every path.
 //
@@ -240,7 +240,7 @@ func (c *Conn) writeUserAlert(level alert.Level, desc alert.Description) error {
 	if fatal {
 		c.stateMu.Lock()
 		c.sentFatal = true
-		c.terminal = &alert.Error{Alert: a, Err: fmt.Errorf("tls: %s alert sent by SendAlert", desc)}
+		c.terminal = &alert.Error{Alert: a, Err: fmt.Errorf("tls: %w alert sent by SendAlert", desc)}
 		c.stateMu.Unlock()
 	}
 	if err := c.writeAlertLocked(a); err != nil {

@@ -28,6 +28,11 @@ type Config struct {
 	// server's CertificateVerify is still checked against its leaf key.
 	InsecureSkipVerify bool
 	// NextProtos lists the ALPN protocols to offer, in preference order.
+	// Nil offers none, so a server cannot select "h2": that is the safe
+	// setting for net/http's Transport, which speaks HTTP/2 only over a
+	// *tls.Conn and would write HTTP/1.1 on an h2 connection. Offer "h2"
+	// only to golang.org/x/net/http2's Transport (or check
+	// ConnectionState().NegotiatedProtocol yourself).
 	NextProtos []string
 	// MinVersion and MaxVersion bound the protocol version, with
 	// crypto/tls's values (tls.VersionTLS12, tls.VersionTLS13). Zero means
@@ -72,10 +77,14 @@ type Config struct {
 	// instead. The request's certificate_authorities reach it as
 	// AcceptableCAs. Returning an empty certificate sends none.
 	GetClientCertificate func(*tls.CertificateRequestInfo) (*tls.Certificate, error)
-	// VerifyConnection runs after the server's certificate and
-	// CertificateVerify are checked, before its Finished. An error fails
-	// the handshake with bad_certificate.
-	VerifyConnection func(ConnectionState) error
+	// VerifyConnection runs after the server's certificate and its
+	// signature (TLS 1.3 CertificateVerify, TLS 1.2 ServerKeyExchange) are
+	// checked, before its Finished, with crypto/tls's ConnectionState
+	// (HandshakeComplete false, as in crypto/tls). An error fails the
+	// handshake: it sends the alert.Description the error wraps, else
+	// bad_certificate, and the handshake error wraps it (errors.Is and
+	// errors.As reach it).
+	VerifyConnection func(tls.ConnectionState) error
 	// KeyLogWriter receives the secrets in NSS key log format, for
 	// Wireshark. It compromises security; use it for debugging only.
 	KeyLogWriter io.Writer
@@ -97,6 +106,17 @@ type Config struct {
 	// close_notify (RFC 5246, Section 7.2.1): the caller sends its own with
 	// CloseWrite, Shutdown or Close, and may write before that.
 	DisableCloseNotifyReply bool
+}
+
+// Clone returns a shallow copy of c, or nil for a nil c, as crypto/tls's
+// Config.Clone: slices, the cert pool, the writers and the Trace are
+// shared. It is safe to clone a Config in use by a Conn.
+func (c *Config) Clone() *Config {
+	if c == nil {
+		return nil
+	}
+	clone := *c
+	return &clone
 }
 
 var defaultGroups = []handshake.CurveID{handshake.X25519MLKEM768, handshake.X25519, handshake.CurveP256, handshake.CurveP384}

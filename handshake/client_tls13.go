@@ -411,6 +411,12 @@ func (hs *clientHandshakeTLS13) readCertificate() error {
 		}
 		hs.serverCerts = append(hs.serverCerts, e.Data)
 	}
+	// The leaf's entry carries its OCSP response and SCTs (RFC 8446,
+	// Section 4.4.2.1).
+	if len(cert.Entries) > 0 {
+		hs.state.OCSPResponse = cert.Entries[0].OCSPStaple
+		hs.state.SignedCertificateTimestamps = cert.Entries[0].SCTs
+	}
 	return hs.cfg.verifyServer(hs.serverCerts, &hs.state)
 }
 
@@ -430,8 +436,8 @@ func (hs *clientHandshakeTLS13) readCertificateVerify() error {
 	if err := VerifyCertificateVerifyTLS13(leaf.PublicKey, cv.Scheme, hs.hello.SignatureAlgorithms, hs.transcript.Sum(), cv.Signature); err != nil {
 		return err
 	}
-	hs.transcript.Write(msg)
 	hs.state.PeerSignatureScheme = cv.Scheme
+	hs.transcript.Write(msg)
 	return hs.cfg.verifyConnection(&hs.state)
 }
 

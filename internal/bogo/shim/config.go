@@ -144,7 +144,7 @@ func (c *shimConfig) knobs(tc *conn.Config) error {
 // failVerification is -verify-fail under -verify-peer: BoringSSL's legacy
 // verify callback fails with handshake_failure, its custom one with
 // certificate_unknown.
-func (c *shimConfig) failVerification(conn.ConnectionState) error {
+func (c *shimConfig) failVerification(tls.ConnectionState) error {
 	desc := alert.HandshakeFailure
 	if c.customVerify {
 		desc = alert.CertificateUnknown

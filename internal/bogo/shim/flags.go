@@ -42,8 +42,11 @@ type shimConfig struct {
 	credentials            []credential
 	oldCertCallback        bool
 	policy                 string // a compliance policy flag, see policies
-	expectSelected         *int   // -expect-selected-credential
-	selected               int    // the credential selectCredential chose, -1 for none or the default
+	expectOCSP             string
+	expectSCTs             string
+	tlsUnique              bool
+	expectSelected         *int // -expect-selected-credential
+	selected               int  // the credential selectCredential chose, -1 for none or the default
 	verifyPrefs            []int
 	verifyPeer, verifyFail bool
 	customVerify           bool
@@ -175,8 +178,11 @@ var flags = map[string]flagDef{
 		c.credentials = append(c.credentials, credential{})
 		return nil
 	}},
-	"-use-old-client-cert-callback": boolFlag(func(c *shimConfig) *bool { return &c.oldCertCallback }),
-	"-must-match-issuer":            boolFlag(func(c *shimConfig) *bool { return &c.cred().mustMatchIssuer }),
+	"-use-old-client-cert-callback":  boolFlag(func(c *shimConfig) *bool { return &c.oldCertCallback }),
+	"-expect-ocsp-response":          base64Flag(func(c *shimConfig) *string { return &c.expectOCSP }),
+	"-expect-signed-cert-timestamps": base64Flag(func(c *shimConfig) *string { return &c.expectSCTs }),
+	"-tls-unique":                    boolFlag(func(c *shimConfig) *bool { return &c.tlsUnique }),
+	"-must-match-issuer":             boolFlag(func(c *shimConfig) *bool { return &c.cred().mustMatchIssuer }),
 	"-expect-selected-credential": {param: true, set: func(c *shimConfig, v string) error {
 		n, err := strconv.Atoi(v)
 		c.expectSelected = &n
@@ -212,8 +218,12 @@ var flags = map[string]flagDef{
 	// in TLS 1.2, and -expect-verify-result asks that the soft-failing
 	// verify callback's result be reported, which -verify-fail without
 	// -verify-peer never turns into an error here either.
-	"-no-ticket":            ignoredFlag(false),
-	"-expect-verify-result": ignoredFlag(false),
+	"-no-ticket": ignoredFlag(false),
+	// OCSP staples and SCTs are requested in every ClientHello, as
+	// crypto/tls does.
+	"-enable-ocsp-stapling":          ignoredFlag(false),
+	"-enable-signed-cert-timestamps": ignoredFlag(false),
+	"-expect-verify-result":          ignoredFlag(false),
 }
 
 // unimplementedNames are the flags of test_config.cc this client has no
@@ -241,16 +251,16 @@ var unimplementedNames = map[string]bool{
 	"-alps-use-new-codepoint": false, "-quic-transport-params": true,
 	"-expect-quic-transport-params": true, "-quic-use-legacy-codepoint": true,
 	"-expect-session-miss": false, "-psk": true, "-psk-identity": true, "-srtp-profiles": true,
-	"-enable-ocsp-stapling": false, "-enable-signed-cert-timestamps": false,
-	"-expect-signed-cert-timestamps": true, "-mtu": true, "-use-early-callback": false,
+
+	"-mtu": true, "-use-early-callback": false,
 	"-fail-early-callback": false, "-fail-early-callback-ech-rewind": false,
 	"-install-ddos-callback": false, "-fail-ddos-callback": false, "-fail-cert-callback": false,
-	"-handshake-never-done": false, "-tls-unique": false, "-expect-ticket-renewal": false,
+	"-handshake-never-done": false, "-expect-ticket-renewal": false,
 	"-expect-ticket-supports-early-data": false, "-expect-accept-early-data": false,
 	"-expect-reject-early-data": false, "-expect-no-offer-early-data": false,
 	"-expect-no-server-name": false, "-use-ticket-callback": false, "-use-ticket-aead-callback": false,
 	"-renew-ticket": false, "-skip-ticket": false, "-enable-early-data": false,
-	"-expect-ocsp-response": true, "-expect-total-renegotiations": true, "-renegotiate-once": false,
+	"-expect-total-renegotiations": true, "-renegotiate-once": false,
 	"-renegotiate-freely": false, "-renegotiate-ignore": false, "-renegotiate-explicit": false,
 	"-forbid-renegotiation-after-handshake": false,
 	"-initial-timeout-duration-ms":          true, "-use-client-ca-list": true, "-expect-client-ca-list": true,
