@@ -67,8 +67,11 @@ func (c *Conn) CloseRead() error {
 // shuts the transport's write side, drains without blocking whatever
 // already arrived (so the kernel sends a FIN, not an RST that could destroy
 // our last data at the peer), and closes it. Read and Write in progress
-// return net.ErrClosed. The first Close returns nil when the peer had
-// already closed cleanly; later calls return net.ErrClosed.
+// return net.ErrClosed. After the peer's RST it sends nothing: there is
+// no one to tell. After a FIN without close_notify it still sends
+// close_notify, which a peer that only half-closed reads. The first Close
+// returns nil when the peer had already closed (cleanly, or as Read
+// reported); later calls return net.ErrClosed.
 func (c *Conn) Close() error {
 	c.stateMu.Lock()
 	if c.closed {
@@ -76,8 +79,10 @@ func (c *Conn) Close() error {
 		return net.ErrClosed
 	}
 	c.closed = true
-	notify := c.handshakeDone.Load() && !c.sentClose && !c.sentFatal && c.terminal == nil
-	peerClosed := c.recvClose
+	notify := c.handshakeDone.Load() && !c.sentClose && !c.sentFatal && c.terminal == nil && !c.peerReset
+	// The truncation was Read's error; failing to tell a peer that is gone
+	// adds nothing.
+	peerClosed := c.recvClose || c.truncated
 	c.stateMu.Unlock()
 
 	var alertErr error
@@ -196,13 +201,35 @@ func (c *Conn) readToCloseNotify() error {
 // warning and a TLS 1.3 user_canceled leave it usable. close_notify is
 // CloseWrite. After our close_notify or any fatal alert, SendAlert writes
 // nothing and returns ErrWriteClosed or the connection's error.
+//
+// Before the handshake, the alert goes out in plaintext as the
+// connection's first record (a probe's opening); a fatal one then ends the
+// connection before any ClientHello, and Handshake returns its error.
 func (c *Conn) SendAlert(level alert.Level, desc alert.Description) error {
 	if desc == alert.CloseNotify {
 		return c.CloseWrite()
 	}
 	if !c.handshakeDone.Load() {
-		return errors.New("tls: SendAlert before the handshake completed")
+		c.handshakeMu.Lock()
+		defer c.handshakeMu.Unlock()
+		if !c.handshakeDone.Load() {
+			if c.handshakeErr != nil {
+				return c.handshakeErr
+			}
+			err := c.writeUserAlert(level, desc)
+			c.stateMu.Lock()
+			if c.terminal != nil {
+				c.handshakeErr = c.terminal
+			}
+			c.stateMu.Unlock()
+			return err
+		}
 	}
+	return c.writeUserAlert(level, desc)
+}
+
+// writeUserAlert writes SendAlert's alert under the current protection.
+func (c *Conn) writeUserAlert(level alert.Level, desc alert.Description) error {
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
 	if err := c.writableLocked(); err != nil {
