@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"time"
@@ -50,6 +51,25 @@ type Config struct {
 	// Nil means X25519MLKEM768, X25519, P-256, P-384. TLS 1.2's ECDHE uses
 	// X25519, P-256 and P-384; X25519MLKEM768 is TLS 1.3 only.
 	CurvePreferences []tls.CurveID
+	// KeyShareGroups lists the groups whose key shares the first TLS 1.3
+	// ClientHello carries, each one of CurvePreferences; the others are
+	// reached through HelloRetryRequest. Nil means X25519MLKEM768 and
+	// X25519 when enabled, otherwise the most preferred group. The shares
+	// follow CurvePreferences' order (RFC 8446, Section 4.2.8).
+	KeyShareGroups []tls.CurveID
+	// SignatureSchemes lists the schemes offered in signature_algorithms,
+	// so the only ones the server may sign with, in preference order. Nil
+	// means ECDSA, Ed25519, RSA-PSS and PKCS #1 v1.5, never SHA-1.
+	SignatureSchemes []tls.SignatureScheme
+	// ClientSignatureSchemes lists the schemes a client certificate may
+	// sign with, in preference order; nil means the SignatureSchemes
+	// default. A certificate's own SupportedSignatureAlgorithms, when set,
+	// replaces it for that certificate, as in crypto/tls.
+	ClientSignatureSchemes []tls.SignatureScheme
+	// MaxFragment caps the plaintext of each record we send, 64 to 16384
+	// bytes; zero means 16384 (RFC 8446, Section 5.1). A probe uses it to
+	// send small records; the peer must accept any size up to the limit.
+	MaxFragment int
 	// Certificates are client certificates; the first whose key can sign a
 	// scheme the server accepts answers a CertificateRequest.
 	Certificates []tls.Certificate
@@ -117,19 +137,23 @@ func (c *Config) handshakeConfig() (*handshake.Config, error) {
 		return nil, errors.New("tls: no supported version in [MinVersion, MaxVersion]: this client speaks TLS 1.2 and TLS 1.3")
 	}
 	hc := &handshake.Config{
-		ServerName:           c.ServerName,
-		RootCAs:              c.RootCAs,
-		InsecureSkipVerify:   c.InsecureSkipVerify,
-		NextProtos:           c.NextProtos,
-		MinVersion:           minV,
-		MaxVersion:           maxV,
-		CipherSuites:         c.CipherSuites, // the handshake keeps those of the offered versions
-		Groups:               groups(c.CurvePreferences),
-		Certificates:         c.Certificates,
-		GetClientCertificate: c.GetClientCertificate,
-		KeyLogWriter:         c.KeyLogWriter,
-		Rand:                 c.Rand,
-		Time:                 c.Time,
+		ServerName:         c.ServerName,
+		RootCAs:            c.RootCAs,
+		InsecureSkipVerify: c.InsecureSkipVerify,
+		NextProtos:         c.NextProtos,
+		MinVersion:         minV,
+		MaxVersion:         maxV,
+		CipherSuites:       c.CipherSuites, // the handshake keeps those of the offered versions
+		Groups:             groups(c.CurvePreferences),
+		KeyShareGroups:     codePoints[handshake.CurveID](c.KeyShareGroups),
+		SignatureSchemes:   codePoints[handshake.SignatureScheme](c.SignatureSchemes),
+
+		ClientSignatureSchemes: codePoints[handshake.SignatureScheme](c.ClientSignatureSchemes),
+		Certificates:           c.Certificates,
+		GetClientCertificate:   c.GetClientCertificate,
+		KeyLogWriter:           c.KeyLogWriter,
+		Rand:                   c.Rand,
+		Time:                   c.Time,
 
 		AllowNoExtendedMasterSecret: c.AllowNoExtendedMasterSecret,
 	}
@@ -146,7 +170,35 @@ func (c *Config) handshakeConfig() (*handshake.Config, error) {
 	if len(hc.Groups) == 0 {
 		return nil, errors.New("tls: CurvePreferences names no supported group")
 	}
+	if c.KeyShareGroups != nil && len(hc.KeyShareGroups) == 0 {
+		return nil, errors.New("tls: KeyShareGroups names no group")
+	}
+	for _, g := range hc.KeyShareGroups {
+		if !slices.Contains(hc.Groups, g) {
+			return nil, fmt.Errorf("tls: KeyShareGroups names %v, which CurvePreferences does not enable", tls.CurveID(g))
+		}
+	}
+	if c.MaxFragment != 0 && (c.MaxFragment < minFragment || c.MaxFragment > record.MaxPlaintext) {
+		return nil, fmt.Errorf("tls: MaxFragment %d is outside [%d, %d]", c.MaxFragment, minFragment, record.MaxPlaintext)
+	}
 	return hc, nil
+}
+
+// minFragment is the smallest MaxFragment: smaller records only waste the
+// peer's work (RFC 8449's record_size_limit has the same floor).
+const minFragment = 64
+
+// codePoints converts a list of crypto/tls code points to the handshake
+// package's type for them, nil staying nil ("the default").
+func codePoints[U, T ~uint16](ids []T) []U {
+	if ids == nil {
+		return nil
+	}
+	out := make([]U, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, U(id))
+	}
+	return out
 }
 
 func groups(prefs []tls.CurveID) []handshake.CurveID {

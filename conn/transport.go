@@ -14,7 +14,7 @@ type transport struct{ c *Conn }
 func (t transport) ReadMessage() ([]byte, error) {
 	c := t.c
 	for {
-		if msg, ok := c.asm.Next(); ok {
+		if msg, ok := c.nextMessageLocked(); ok {
 			return msg, nil
 		}
 		if err := c.readRecordLocked(true, nil); err != nil {
@@ -24,6 +24,7 @@ func (t transport) ReadMessage() ([]byte, error) {
 }
 
 func (t transport) WriteMessage(msg []byte) error {
+	t.c.traceMessage(msg, true)
 	_, err := t.c.wr.Seal(record.Handshake, msg)
 	return err
 }
@@ -58,6 +59,9 @@ func (t transport) ReadChangeCipherSpec() error {
 }
 
 func (t transport) Flush() error { return t.c.wr.Flush() }
+
+// Pending reports buffered handshake bytes beyond the last message.
+func (t transport) Pending() bool { return t.c.asm.Pending() }
 
 func (t transport) SetReadKeys(o record.Opener) error {
 	// "Handshake messages MUST NOT span key changes. Implementations MUST

@@ -65,9 +65,21 @@ type Config struct {
 	CipherSuites []uint16
 	// Groups lists the groups to offer in supported_groups, in order.
 	// X25519MLKEM768 is left out when TLS 1.3 is not offered.
-	Groups               []CurveID
-	Certificates         []tls.Certificate
-	GetClientCertificate func(*tls.CertificateRequestInfo) (*tls.Certificate, error)
+	Groups []CurveID
+	// KeyShareGroups lists the groups whose key shares the first TLS 1.3
+	// ClientHello carries, each one of Groups; nil means
+	// initialShareGroups' choice. The shares go out in the order of
+	// Groups.
+	KeyShareGroups []CurveID
+	// SignatureSchemes lists the schemes offered in signature_algorithms
+	// (and so accepted from the server); nil means
+	// SupportedSignatureSchemes.
+	SignatureSchemes []SignatureScheme
+	// ClientSignatureSchemes lists the schemes our client certificate may
+	// sign with, best first; nil means SupportedSignatureSchemes.
+	ClientSignatureSchemes []SignatureScheme
+	Certificates           []tls.Certificate
+	GetClientCertificate   func(*tls.CertificateRequestInfo) (*tls.Certificate, error)
 	// VerifyConnection runs after the server's CertificateVerify (TLS 1.3)
 	// or ServerKeyExchange signature (TLS 1.2) is checked and before its
 	// Finished; an error fails the handshake with the alert.Description it
@@ -208,7 +220,7 @@ func newClientHello(cfg *Config) (*clientHello, error) {
 		if sessionID, err = readRand(cfg.Rand, maxSessionIDLen); err != nil {
 			return nil, err
 		}
-		for _, g := range initialShareGroups(groups) {
+		for _, g := range cfg.shareGroups(groups) {
 			share, err := GenerateKeyShare(cfg.Rand, g)
 			if err != nil {
 				return nil, alert.Wrap(alert.InternalError, err)
@@ -216,7 +228,10 @@ func newClientHello(cfg *Config) (*clientHello, error) {
 			ch.shares = append(ch.shares, share)
 		}
 	}
-	schemes := SupportedSignatureSchemes()
+	schemes := cfg.SignatureSchemes
+	if schemes == nil {
+		schemes = SupportedSignatureSchemes()
+	}
 	ch.hello = &ClientHello{
 		Vers:                    record.VersionTLS12,
 		Random:                  random,
@@ -423,6 +438,23 @@ func (cfg *Config) checkALPN(selected string) error {
 	return nil
 }
 
+// clientSchemes returns the schemes cert may sign with, best first: its own
+// SupportedSignatureAlgorithms (crypto/tls's restriction of the key's
+// use) when set, else ClientSignatureSchemes or the default.
+func (cfg *Config) clientSchemes(cert *tls.Certificate) []SignatureScheme {
+	if len(cert.SupportedSignatureAlgorithms) > 0 {
+		out := make([]SignatureScheme, 0, len(cert.SupportedSignatureAlgorithms))
+		for _, s := range cert.SupportedSignatureAlgorithms {
+			out = append(out, SignatureScheme(s))
+		}
+		return out
+	}
+	if cfg.ClientSignatureSchemes != nil {
+		return cfg.ClientSignatureSchemes
+	}
+	return SupportedSignatureSchemes()
+}
+
 // runSteps runs a handshake flow's steps in order, stopping at the first
 // error.
 func runSteps(steps ...func() error) error {
@@ -438,7 +470,7 @@ func runSteps(steps ...func() error) error {
 // decides when set (the request's certificate_authorities reach it as
 // AcceptableCAs), otherwise the first of Certificates whose key usable
 // accepts. nil means none: the client then sends an empty Certificate.
-func (cfg *Config) clientCertificate(version uint16, cas [][]byte, schemes []SignatureScheme, usable func(crypto.PublicKey) bool) (*tls.Certificate, error) {
+func (cfg *Config) clientCertificate(version uint16, cas [][]byte, schemes []SignatureScheme, usable func(*tls.Certificate, crypto.PublicKey) bool) (*tls.Certificate, error) {
 	if cfg.GetClientCertificate != nil {
 		info := &tls.CertificateRequestInfo{AcceptableCAs: cas, Version: version}
 		for _, s := range schemes {
@@ -452,7 +484,7 @@ func (cfg *Config) clientCertificate(version uint16, cas [][]byte, schemes []Sig
 	}
 	for i := range cfg.Certificates {
 		c := &cfg.Certificates[i]
-		if signer, ok := c.PrivateKey.(crypto.Signer); ok && len(c.Certificate) > 0 && usable(signer.Public()) {
+		if signer, ok := c.PrivateKey.(crypto.Signer); ok && len(c.Certificate) > 0 && usable(c, signer.Public()) {
 			return c, nil
 		}
 	}

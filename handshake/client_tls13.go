@@ -92,6 +92,25 @@ func initialShareGroups(groups []CurveID) []CurveID {
 	return out
 }
 
+// shareGroups returns the groups of the first ClientHello's key shares,
+// KeyShareGroups or initialShareGroups' choice, in the order of groups:
+// "Each KeyShareEntry value MUST correspond to a group offered in the
+// "supported_groups" extension and MUST appear in the same order" (RFC 8446,
+// Section 4.2.8).
+func (cfg *Config) shareGroups(groups []CurveID) []CurveID {
+	want := cfg.KeyShareGroups
+	if want == nil {
+		want = initialShareGroups(groups)
+	}
+	var out []CurveID
+	for _, g := range groups {
+		if slices.Contains(want, g) && !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 func (hs *clientHandshakeTLS13) keyShares() []KeyShare {
 	out := make([]KeyShare, 0, len(hs.shares))
 	for _, s := range hs.shares {
@@ -167,11 +186,21 @@ func (hs *clientHandshakeTLS13) checkServerHello(sh *ServerHello) error {
 	// "A client which receives a legacy_session_id_echo field that does not
 	// match what it sent in the ClientHello MUST abort the handshake with an
 	// "illegal_parameter" alert" (RFC 8446, Section 4.1.3).
+	// "In TLS 1.3, the TLS server indicates its version using the
+	// "supported_versions" extension (Section 4.2.1), and the
+	// legacy_version field MUST be set to 0x0303" (RFC 8446, Section
+	// 4.1.3), in a HelloRetryRequest too (Section 4.1.4).
+	if sh.Vers != record.VersionTLS12 {
+		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: TLS 1.3 server_hello with legacy_version %#04x", sh.Vers))
+	}
 	if !bytes.Equal(sh.SessionID, hs.hello.SessionID) {
 		return alert.Wrap(alert.IllegalParameter, errors.New("tls: server did not echo the legacy session id"))
 	}
+	// "legacy_compression_method: A single byte which MUST have the value
+	// 0" (RFC 8446, Section 4.1.3); decode_error (alert policy, package
+	// alert).
 	if sh.CompressionMethod != 0 {
-		return alert.Wrap(alert.IllegalParameter, errors.New("tls: server selected a compression method"))
+		return alert.Wrap(alert.DecodeError, errors.New("tls: server selected a compression method"))
 	}
 	// "A client which receives a cipher suite that was not offered MUST
 	// abort the handshake with an "illegal_parameter" alert" (RFC 8446,
@@ -202,6 +231,13 @@ func (hs *clientHandshakeTLS13) checkServerHello(sh *ServerHello) error {
 // returns the ServerHello that follows (RFC 8446, Section 4.1.4).
 func (hs *clientHandshakeTLS13) retryHello(hrr *ServerHello) (*ServerHello, error) {
 	hs.state.HelloRetryRequest = true
+	// The HelloRetryRequest ends the server's flight: it waits for our
+	// second ClientHello, so bytes of a further message after it are an
+	// unexpected_message (alert policy, package alert), as BoringSSL's
+	// excess handshake data.
+	if p, ok := hs.t.(pendingReporter); ok && p.Pending() {
+		return nil, alert.Wrap(alert.UnexpectedMessage, errors.New("tls: handshake data after the HelloRetryRequest"))
+	}
 	changed := false
 	if g := hrr.KeyShare.Group; g != 0 {
 		// "the client MUST verify that (1) the selected_group field
@@ -253,6 +289,10 @@ func (hs *clientHandshakeTLS13) retryHello(hrr *ServerHello) (*ServerHello, erro
 	}
 	return sh, nil
 }
+
+// pendingReporter is implemented by a Transport that can tell whether
+// handshake bytes are buffered beyond the last message it returned.
+type pendingReporter interface{ Pending() bool }
 
 func (hs *clientHandshakeTLS13) sendDummyCCS() error {
 	if hs.sentCCS {
@@ -362,6 +402,13 @@ func (hs *clientHandshakeTLS13) readCertificate() error {
 		return alert.Wrap(alert.IllegalParameter, errors.New("tls: non-empty certificate_request_context from server"))
 	}
 	for _, e := range cert.Entries {
+		// "The extensions in the Certificate message from the server MUST
+		// correspond to ones from the ClientHello message" (RFC 8446,
+		// Section 4.4.2): a status_request or SCT answer we did not ask for
+		// is unsupported_extension (Section 4.2).
+		if err := hs.hello.CheckSolicited(e.Extensions); err != nil {
+			return err
+		}
 		hs.serverCerts = append(hs.serverCerts, e.Data)
 	}
 	// The leaf's entry carries its OCSP response and SCTs (RFC 8446,
@@ -477,7 +524,7 @@ func (hs *clientHandshakeTLS13) sendClientCertificate() error {
 	if !ok {
 		return alert.Wrap(alert.InternalError, errors.New("tls: client certificate key does not implement crypto.Signer"))
 	}
-	scheme, err := SelectClientScheme(signer.Public(), hs.certReq.SignatureAlgorithms)
+	scheme, err := SelectClientScheme(signer.Public(), hs.cfg.clientSchemes(cert), hs.certReq.SignatureAlgorithms)
 	if err != nil {
 		return err
 	}
@@ -493,8 +540,8 @@ func (hs *clientHandshakeTLS13) sendClientCertificate() error {
 func (hs *clientHandshakeTLS13) clientCertificate() (*tls.Certificate, error) {
 	req := hs.certReq
 	return hs.cfg.clientCertificate(record.VersionTLS13, req.CertificateAuthorities, req.SignatureAlgorithms,
-		func(pub crypto.PublicKey) bool {
-			_, err := SelectClientScheme(pub, req.SignatureAlgorithms)
+		func(cert *tls.Certificate, pub crypto.PublicKey) bool {
+			_, err := SelectClientScheme(pub, hs.cfg.clientSchemes(cert), req.SignatureAlgorithms)
 			return err == nil
 		})
 }
