@@ -80,7 +80,7 @@ func (s *Session) MaxEarlyData() uint32 { return s.maxEarlyData }
 func (s *Session) ALPN() string { return s.alpn }
 
 // PeerCertificates and VerifiedChains return the original connection's.
-func (s *Session) PeerCertificates() []*x509.Certificate  { return s.peerCertificates }
+func (s *Session) PeerCertificates() []*x509.Certificate { return s.peerCertificates }
 func (s *Session) VerifiedChains() [][]*x509.Certificate { return s.verifiedChains }
 
 // Valid reports whether the ticket may still be offered at now: "Clients
