@@ -47,6 +47,7 @@ type Conn struct {
 	outMu         sync.Mutex
 	wr            *record.Writer
 	clientSecret  []byte      // current client application traffic secret
+	peerLimit     int         // the server's record_size_limit, clamped; 0 for none
 	keyUpdateOwed atomic.Bool // set by the reader, paid by the writer
 
 	// Closure state; stateMu is never held across I/O.
@@ -76,6 +77,9 @@ func Client(c net.Conn, cfg *Config) *Conn {
 	// does for middleboxes.
 	tc.wr.SetSealer(record.Plaintext{Version: record.VersionTLS10})
 	tc.wr.OnRecord = tc.traceWritten
+	if cfg.MaxFragment != 0 {
+		tc.wr.SetMaxFragment(cfg.MaxFragment) // Handshake checks its range first
+	}
 	if tc.trace == nil {
 		tc.trace = &Trace{}
 	}
@@ -150,6 +154,9 @@ func (c *Conn) handshake() error {
 	if err != nil {
 		return err
 	}
+	if hc.MaxVersion >= record.VersionTLS13 {
+		hc.Session = c.cachedSession()
+	}
 	if c.config.VerifyConnection != nil {
 		hc.VerifyConnection = func(s *handshake.State) error {
 			return c.config.VerifyConnection(stateOf(s, false))
@@ -160,6 +167,7 @@ func (c *Conn) handshake() error {
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
 	st, err := handshake.Client(transport{c}, hc)
+	c.settleSession(hc.Session, st, err)
 	if err != nil {
 		return c.abort(err, true)
 	}
@@ -196,6 +204,7 @@ func stateOf(s *handshake.State, complete bool) ConnectionState {
 		PeerCertificates:   s.PeerCertificates,
 		VerifiedChains:     s.VerifiedChains,
 		HelloRetryRequest:  s.HelloRetryRequest,
+		DidResume:          s.DidResume,
 
 		ExtendedMasterSecret: s.ExtendedMasterSecret,
 		SecureRenegotiation:  s.SecureRenegotiation,
