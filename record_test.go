@@ -138,7 +138,7 @@ func TestScenarioPeerClosesWithoutNotify(t *testing.T) {
 		requireTruncated(t, err, true, false)
 		err = c.Shutdown(context.Background())
 		requireTruncated(t, err, true, true)
-		require.True(t, c.ConnectionState().Truncated)
+		require.True(t, c.State().Truncated)
 		p.MustWaitFor(t, testpeer.OfKind(testpeer.ServerToClient, testpeer.KindClosed))
 	})
 }
@@ -158,7 +158,7 @@ func TestScenarioShutdownAnswered(t *testing.T) {
 	forEachVersion(t, func(t *testing.T, v uint16) {
 		p, c := dialPeer(t, v, testpeer.PeerAnswersCloseNotify())
 		require.NoError(t, c.Shutdown(context.Background()))
-		cs := c.ConnectionState()
+		cs := c.State()
 		require.True(t, cs.CloseNotifySent)
 		require.True(t, cs.CloseNotifyReceived)
 		requireOneCloseNotifyLast(t, p)

@@ -2,6 +2,7 @@ package alert
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 )
 
@@ -128,6 +129,21 @@ func (d Description) Registered() bool {
 // Error makes a Description usable as the error a lower layer returns for
 // the alert it wants sent.
 func (d Description) Error() string { return "tls: " + d.String() }
+
+// Format makes %v and %s print the registry name, as String does: fmt
+// prefers Error to String, and a Description is both. %q quotes the name,
+// %d and the other integer verbs print the code point. Error keeps its
+// "tls: " prefix, so err.Error() reads like crypto/tls's errors.
+func (d Description) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'd', 'x', 'X', 'o', 'b', 'c', 'U':
+		fmt.Fprintf(f, fmt.FormatString(f, verb), uint8(d))
+	case 'q':
+		fmt.Fprintf(f, fmt.FormatString(f, verb), d.String())
+	default:
+		fmt.Fprintf(f, fmt.FormatString(f, 's'), d.String())
+	}
+}
 
 // Alert is the two-byte alert message.
 type Alert struct {

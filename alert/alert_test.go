@@ -200,13 +200,35 @@ func TestErrorText(t *testing.T) {
 		{&alert.Error{Alert: alert.Alert{alert.Fatal, 255}, Remote: true}, "remote error: tls: alert(255)"},
 		{&alert.Error{Alert: alert.Alert{alert.Fatal, alert.DecodeError}}, "tls: decode_error"},
 		{alert.Wrap(alert.DecodeError, alert.DecodeError), "tls: decode_error"},
-		{alert.Wrap(alert.DecodeError, fmt.Errorf("tls: bad hello: %w", alert.DecodeError)), "tls: bad hello: tls: decode_error"},
+		{alert.Wrap(alert.DecodeError, fmt.Errorf("tls: bad hello: %w", alert.DecodeError)), "tls: bad hello: decode_error"}, // %w of a Description does not stutter
 		{alert.Wrap(alert.IllegalParameter, errors.New("tls: duplicate extension")), "tls: duplicate extension (illegal_parameter)"},
 		{alert.Wrap(alert.InternalError, alert.DecodeError), "tls: decode_error (internal_error)"},
 	}
 	for _, tt := range tests {
 		require.EqualError(t, tt.err, tt.want)
 	}
+}
+
+// %v and %s of a Description print the registry name though it is an
+// error; the integer verbs print the code point.
+func TestDescriptionFormat(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		format string
+		want   string
+	}{
+		{"%v", "bad_record_mac"},
+		{"%s", "bad_record_mac"},
+		{"%+v", "bad_record_mac"},
+		{"%q", `"bad_record_mac"`},
+		{"%d", "20"},
+		{"%#x", "0x14"},
+		{"%-16v|", "bad_record_mac  |"},
+	} {
+		require.Equal(t, tt.want, fmt.Sprintf(tt.format, alert.BadRecordMAC), tt.format)
+	}
+	require.Equal(t, "alert(255)", fmt.Sprint(alert.Description(255)))
+	require.Equal(t, "tls: bad_record_mac", alert.BadRecordMAC.Error())
 }
 
 func TestErrorsIsAs(t *testing.T) {

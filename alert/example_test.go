@@ -16,8 +16,8 @@ func ExampleParse() {
 	fmt.Println(err)
 	// Output:
 	// fatal handshake_failure <nil>
-	// tls: decode_error
-	// tls: unexpected_message
+	// decode_error
+	// unexpected_message
 }
 
 func ExampleAlert_Marshal() {
@@ -27,10 +27,13 @@ func ExampleAlert_Marshal() {
 
 func ExampleDescription_String() {
 	fmt.Println(alert.BadRecordMAC.String(), alert.ECHRequired.String(), alert.Description(255).String())
-	// A Description is an error too, so %v prints its Error text.
-	fmt.Printf("%v\n", alert.BadRecordMAC)
+	// A Description is an error too: %v prints its registry name, Error its
+	// text, %d its code point.
+	fmt.Printf("%v %d\n", alert.BadRecordMAC, alert.BadRecordMAC)
+	fmt.Println(alert.BadRecordMAC.Error())
 	// Output:
 	// bad_record_mac ech_required alert(255)
+	// bad_record_mac 20
 	// tls: bad_record_mac
 }
 

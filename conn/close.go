@@ -112,7 +112,7 @@ func (c *Conn) drainAndClose() {
 // Shutdown is the bidirectional close. It sends close_notify if not yet
 // sent (waiting, within ctx, for a Write in flight; Writes started after
 // Shutdown get ErrWriteClosed), then reads until the peer's close_notify,
-// discarding and counting application data (ConnectionState's
+// discarding and counting application data (State's
 // DiscardedBytes, which includes data decrypted but unread), and closes the
 // transport on every path.
 //

@@ -65,7 +65,7 @@ func TestPeerClosesWithoutNotify(t *testing.T) {
 		requireTruncated(t, err, true, false)
 		err = c.Shutdown(context.Background())
 		requireTruncated(t, err, true, true)
-		cs := c.ConnectionState()
+		cs := c.State()
 		require.True(t, cs.Truncated)
 		require.False(t, cs.CloseNotifyReceived)
 	})
@@ -103,7 +103,7 @@ func TestShutdownPeerAnswers(t *testing.T) {
 		c, err := dialGo(t, s, clientConfig(t))
 		require.NoError(t, err)
 		require.NoError(t, c.Shutdown(context.Background()))
-		cs := c.ConnectionState()
+		cs := c.State()
 		require.True(t, cs.CloseNotifySent)
 		require.True(t, cs.CloseNotifyReceived)
 		require.False(t, cs.Truncated)
@@ -130,7 +130,7 @@ func TestShutdownPeerNeverAnswers(t *testing.T) {
 		defer cancel()
 		err = c.Shutdown(ctx)
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		require.True(t, c.ConnectionState().CloseNotifySent)
+		require.True(t, c.State().CloseNotifySent)
 	})
 }
 
@@ -153,7 +153,7 @@ func TestPeerClosesFirst(t *testing.T) {
 		require.Equal(t, "goodbye", string(got))
 		_, err = c.Read(make([]byte, 1))
 		require.Equal(t, io.EOF, err)
-		require.True(t, c.ConnectionState().CloseNotifyReceived)
+		require.True(t, c.State().CloseNotifyReceived)
 		require.NoError(t, c.Close())
 		require.NoError(t, s.nextErr(t), "the server saw our close_notify")
 	})
@@ -199,7 +199,7 @@ func TestCloseWriteThenRead(t *testing.T) {
 		got, err := io.ReadAll(c)
 		require.NoError(t, err)
 		require.Equal(t, "you said half", string(got))
-		cs := c.ConnectionState()
+		cs := c.State()
 		require.True(t, cs.CloseNotifySent)
 		require.True(t, cs.CloseNotifyReceived)
 	})
@@ -329,7 +329,7 @@ func TestPeerFatalAlert(t *testing.T) {
 	_, err = c.Write([]byte("x"))
 	require.ErrorIs(t, err, alert.CertificateRequired)
 	require.NoError(t, c.Close())
-	require.Equal(t, ae, c.ConnectionState().TerminalAlert)
+	require.Equal(t, ae, c.State().TerminalAlert)
 	for _, seg := range tap.segs[before:] {
 		require.False(t, seg.fromClient, "wrote %x after the peer's fatal alert", seg.data)
 	}

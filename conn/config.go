@@ -53,10 +53,14 @@ type Config struct {
 	// instead. The request's certificate_authorities reach it as
 	// AcceptableCAs. Returning an empty certificate sends none.
 	GetClientCertificate func(*tls.CertificateRequestInfo) (*tls.Certificate, error)
-	// VerifyConnection runs after the server's certificate and
-	// CertificateVerify are checked, before its Finished. An error fails
-	// the handshake with bad_certificate.
-	VerifyConnection func(ConnectionState) error
+	// VerifyConnection runs after the server's certificate and its
+	// signature (TLS 1.3 CertificateVerify, TLS 1.2 ServerKeyExchange) are
+	// checked, before its Finished, with crypto/tls's ConnectionState
+	// (HandshakeComplete false, as in crypto/tls). An error fails the
+	// handshake: it sends the alert.Description the error wraps, else
+	// bad_certificate, and the handshake error wraps it (errors.Is and
+	// errors.As reach it).
+	VerifyConnection func(tls.ConnectionState) error
 	// KeyLogWriter receives the secrets in NSS key log format, for
 	// Wireshark. It compromises security; use it for debugging only.
 	KeyLogWriter io.Writer
@@ -105,6 +109,17 @@ type Config struct {
 	// close_notify (RFC 5246, Section 7.2.1): the caller sends its own with
 	// CloseWrite, Shutdown or Close, and may write before that.
 	DisableCloseNotifyReply bool
+}
+
+// Clone returns a shallow copy of c, or nil for a nil c, as crypto/tls's
+// Config.Clone: slices, the cert pool, the writers and the Trace are
+// shared. It is safe to clone a Config in use by a Conn.
+func (c *Config) Clone() *Config {
+	if c == nil {
+		return nil
+	}
+	clone := *c
+	return &clone
 }
 
 var defaultGroups = []handshake.CurveID{handshake.X25519MLKEM768, handshake.X25519, handshake.CurveP256, handshake.CurveP384}

@@ -159,7 +159,7 @@ func (c *Conn) handshake() error {
 	}
 	if c.config.VerifyConnection != nil {
 		hc.VerifyConnection = func(s *handshake.State) error {
-			return c.config.VerifyConnection(stateOf(s, false))
+			return c.config.VerifyConnection(tlsStateOf(s, false))
 		}
 	}
 	c.inMu.Lock()
@@ -178,9 +178,25 @@ func (c *Conn) handshake() error {
 	return nil
 }
 
-// ConnectionState returns the state of the connection.
-func (c *Conn) ConnectionState() ConnectionState {
-	var cs ConnectionState
+// ConnectionState returns the connection's state as crypto/tls's own
+// type, filled as crypto/tls fills it, so code written for a *tls.Conn
+// (golang.org/x/net/http2, gRPC credentials) reads it unchanged.
+//
+// The returned value's ExportKeyingMaterial method cannot work outside
+// crypto/tls: it relies on an unexported field, and calling it panics. Use
+// (*Conn).ExportKeyingMaterial instead. State reports more than this.
+func (c *Conn) ConnectionState() tls.ConnectionState {
+	if !c.handshakeDone.Load() {
+		return tls.ConnectionState{}
+	}
+	return tlsStateOf(c.hs, true)
+}
+
+// State returns the connection's state: what ConnectionState reports
+// under crypto/tls's names, what crypto/tls has no field for, and how the
+// connection ended so far.
+func (c *Conn) State() State {
+	var cs State
 	if c.handshakeDone.Load() {
 		cs = stateOf(c.hs, true)
 	}
@@ -194,8 +210,8 @@ func (c *Conn) ConnectionState() ConnectionState {
 	return cs
 }
 
-func stateOf(s *handshake.State, complete bool) ConnectionState {
-	cs := ConnectionState{
+func stateOf(s *handshake.State, complete bool) State {
+	cs := State{
 		Version:            s.Version,
 		HandshakeComplete:  complete,
 		CurveID:            tls.CurveID(s.CurveID),
@@ -208,9 +224,38 @@ func stateOf(s *handshake.State, complete bool) ConnectionState {
 
 		ExtendedMasterSecret: s.ExtendedMasterSecret,
 		SecureRenegotiation:  s.SecureRenegotiation,
+		PeerSignatureScheme:  tls.SignatureScheme(s.PeerSignatureScheme),
 	}
 	if s.Suite != nil {
 		cs.CipherSuite = s.Suite.ID
+	}
+	return cs
+}
+
+// tlsStateOf fills a tls.ConnectionState as crypto/tls's client does.
+func tlsStateOf(s *handshake.State, complete bool) tls.ConnectionState {
+	cs := tls.ConnectionState{
+		Version:            s.Version,
+		HandshakeComplete:  complete,
+		CurveID:            tls.CurveID(s.CurveID),
+		NegotiatedProtocol: s.NegotiatedProtocol,
+		// Deprecated in crypto/tls and always true there.
+		NegotiatedProtocolIsMutual:  true,
+		ServerName:                  s.ServerName,
+		PeerCertificates:            s.PeerCertificates,
+		VerifiedChains:              s.VerifiedChains,
+		SignedCertificateTimestamps: s.SignedCertificateTimestamps,
+		OCSPResponse:                s.OCSPResponse,
+		HelloRetryRequest:           s.HelloRetryRequest,
+		DidResume:                   s.DidResume,
+	}
+	if s.Suite != nil {
+		cs.CipherSuite = s.Suite.ID
+	}
+	// crypto/tls sets tls-unique once the Finished messages crossed, and
+	// only for TLS 1.2 (RFC 5929 does not define it for TLS 1.3).
+	if complete && s.Version == tls.VersionTLS12 {
+		cs.TLSUnique = s.TLSUnique
 	}
 	return cs
 }

@@ -9,11 +9,7 @@ import (
 // Dial connects to addr and runs the handshake. An empty cfg.ServerName is
 // taken from addr's host.
 func Dial(network, addr string, cfg *Config) (*Conn, error) {
-	c, err := (&Dialer{Config: cfg}).DialContext(context.Background(), network, addr)
-	if err != nil {
-		return nil, err
-	}
-	return c.(*Conn), nil
+	return DialWithDialer(new(net.Dialer), network, addr, cfg)
 }
 
 // Dialer dials TLS connections. Its DialContext fits
@@ -55,4 +51,22 @@ func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Con
 		return nil, err
 	}
 	return tc, nil
+}
+
+// DialWithDialer connects to addr with dialer and runs the handshake, as
+// crypto/tls's DialWithDialer: dialer's Timeout and Deadline bound the
+// connection and the handshake together. An empty config.ServerName is
+// taken from addr's host.
+func DialWithDialer(dialer *net.Dialer, network, addr string, config *Config) (*Conn, error) {
+	c, err := (&Dialer{NetDialer: dialer, Config: config}).DialContext(context.Background(), network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return c.(*Conn), nil
+}
+
+// Dial connects to addr and runs the handshake, as DialContext with a
+// background context. The returned net.Conn is a *Conn.
+func (d *Dialer) Dial(network, addr string) (net.Conn, error) {
+	return d.DialContext(context.Background(), network, addr)
 }

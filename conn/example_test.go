@@ -60,7 +60,7 @@ func Example() {
 	fmt.Fprint(c, "hello")
 	reply, err := io.ReadAll(c) // ends at the server's close_notify
 	fmt.Printf("%s (err=%v)\n", reply, err)
-	st := c.ConnectionState()
+	st := c.State()
 	fmt.Println(tls.VersionName(st.Version), st.CloseNotifyReceived)
 	// Output:
 	// you said "hello" (err=<nil>)
@@ -102,7 +102,7 @@ func ExampleConn_Shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err = c.Shutdown(ctx) // the reply, unread, is discarded and counted
-	st := c.ConnectionState()
+	st := c.State()
 	fmt.Println(err, st.CloseNotifySent, st.CloseNotifyReceived, st.DiscardedBytes)
 	// Output:
 	// <nil> true true 16

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -292,39 +293,54 @@ func TestFixedRandReplaysClientHello(t *testing.T) {
 
 // VerifyConnection runs once the server has proved its key (TLS 1.3:
 // CertificateVerify; TLS 1.2: the ServerKeyExchange signature), before its
-// Finished, and sees the negotiated state; its error is our bad_certificate.
+// Finished, and sees crypto/tls's ConnectionState; its error is our
+// bad_certificate unless it wraps an alert.Description, and the handshake
+// error wraps it.
 func TestVerifyConnection(t *testing.T) {
 	t.Parallel()
+	errNotThis := errors.New("not this one")
 	for _, tc := range []struct {
-		name    string
-		server  *tls.Config
-		suite   uint16
-		version uint16
+		name      string
+		server    *tls.Config
+		suite     uint16
+		version   uint16
+		err       error
+		wantAlert alert.Description
+		peerErr   string
 	}{
-		{"tls13", serverConfig(t, "rsa"), tls.TLS_CHACHA20_POLY1305_SHA256, tls.VersionTLS13},
-		{"tls12", serverConfig12(t, "rsa"), tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, tls.VersionTLS12},
+		{"tls13", serverConfig(t, "rsa"), tls.TLS_CHACHA20_POLY1305_SHA256, tls.VersionTLS13,
+			errNotThis, alert.BadCertificate, "remote error: tls: bad certificate"},
+		{"tls12", serverConfig12(t, "rsa"), tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, tls.VersionTLS12,
+			errNotThis, alert.BadCertificate, "remote error: tls: bad certificate"},
+		{"tls13-own-alert", serverConfig(t, "rsa"), tls.TLS_CHACHA20_POLY1305_SHA256, tls.VersionTLS13,
+			fmt.Errorf("pinned key mismatch: %w", alert.AccessDenied), alert.AccessDenied, "remote error: tls: access denied"},
+		{"tls12-own-alert", serverConfig12(t, "rsa"), tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, tls.VersionTLS12,
+			fmt.Errorf("pinned key mismatch: %w", alert.AccessDenied), alert.AccessDenied, "remote error: tls: access denied"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := serveGo(t, tc.server, echo)
-			var seen conn.ConnectionState
+			var seen tls.ConnectionState
 			cfg := clientConfig(t)
 			cfg.CipherSuites = []uint16{tc.suite}
-			cfg.VerifyConnection = func(cs conn.ConnectionState) error {
+			cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 				seen = cs
-				return errors.New("not this one")
+				return tc.err
 			}
 			_, err := dialGo(t, s, cfg)
 			var ae *alert.Error
 			require.ErrorAs(t, err, &ae)
 			require.False(t, ae.Remote)
-			require.ErrorIs(t, err, alert.BadCertificate)
-			require.ErrorContains(t, err, "not this one")
+			require.Equal(t, tc.wantAlert, ae.Alert.Description)
+			require.ErrorIs(t, err, tc.wantAlert)
+			require.ErrorIs(t, err, tc.err)
+			require.NotContains(t, err.Error(), "tls: tls:")
 			require.Equal(t, tc.version, seen.Version)
 			require.Equal(t, tc.suite, seen.CipherSuite)
 			require.Len(t, seen.PeerCertificates, 1)
 			require.False(t, seen.HandshakeComplete)
-			require.EqualError(t, s.nextErr(t), "remote error: tls: bad certificate")
+			require.Nil(t, seen.TLSUnique, "tls-unique is known after the Finished messages only")
+			require.EqualError(t, s.nextErr(t), tc.peerErr)
 		})
 	}
 }

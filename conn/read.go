@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -144,6 +145,14 @@ func (c *Conn) handleCCS(rec record.Record, handshaking bool) error {
 // have ended reading first), and anything else (timeouts) is returned
 // as-is, leaving the connection usable.
 func (c *Conn) readFailedLocked(err error, handshaking bool) error {
+	var notTLS *record.NotTLSError
+	if errors.As(err, &notTLS) {
+		// crypto/tls's type and text, so code that matches
+		// tls.RecordHeaderError (net/http does) keeps working.
+		err = alert.Wrap(alert.UnexpectedMessage, tls.RecordHeaderError{
+			Msg: "first record does not look like a TLS handshake", RecordHeader: notTLS.Header, Conn: c.conn,
+		})
+	}
 	if _, ok := alert.Of(err); ok {
 		return c.abort(err, handshaking)
 	}

@@ -42,7 +42,7 @@ func openSSLShutdown(t *testing.T, bin, cert, key, vflag, msgVersion string) {
 		require.NoError(t, err)
 		rest, err := io.ReadAll(c)
 		require.NoError(t, err, "io.EOF after the verified close_notify; read %q", rest)
-		require.True(t, c.ConnectionState().CloseNotifyReceived)
+		require.True(t, c.State().CloseNotifyReceived)
 		require.NoError(t, c.Close())
 		p.waitOutput(t, ourAlert("close_notify"))
 	})

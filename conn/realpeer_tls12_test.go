@@ -34,7 +34,7 @@ var peerSuites12 = []struct {
 // establishes.
 func requireTLS12(t *testing.T, c *conn.Conn, suite uint16) {
 	t.Helper()
-	cs := c.ConnectionState()
+	cs := c.State()
 	require.Equal(t, uint16(tls.VersionTLS12), cs.Version)
 	require.Equal(t, suite, cs.CipherSuite)
 	require.True(t, cs.ExtendedMasterSecret)
@@ -103,7 +103,7 @@ func TestGnuTLSServerWithoutEMS(t *testing.T) {
 		cfg := clientConfig(t)
 		cfg.AllowNoExtendedMasterSecret = true
 		c := dialPeer(t, p, cfg)
-		cs := c.ConnectionState()
+		cs := c.State()
 		require.Equal(t, uint16(tls.VersionTLS12), cs.Version)
 		require.False(t, cs.ExtendedMasterSecret)
 		exchange(t, c, []byte("no session hash\n"), []byte("no session hash\n"))

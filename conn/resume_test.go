@@ -53,7 +53,7 @@ func (c *countingCache) has(key string) bool {
 
 // resumeGo connects to s and echoes one line, so that the tickets the
 // server sent after the handshake are read and cached.
-func resumeGo(t *testing.T, s *goServer, cfg *conn.Config) conn.ConnectionState {
+func resumeGo(t *testing.T, s *goServer, cfg *conn.Config) tls.ConnectionState {
 	t.Helper()
 	c, err := dialGo(t, s, cfg)
 	require.NoError(t, err)
@@ -90,7 +90,7 @@ func TestResumeGo(t *testing.T) {
 			cfg := clientConfig(t)
 			cfg.ClientSessionCache = cache
 			var verified []bool
-			cfg.VerifyConnection = func(cs conn.ConnectionState) error {
+			cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 				verified = append(verified, cs.DidResume)
 				require.NotEmpty(t, cs.PeerCertificates)
 				return nil
@@ -209,7 +209,7 @@ func TestResumeFailureRemovesEntry(t *testing.T) {
 	cfg.ClientSessionCache = cache
 	resumeGo(t, s, cfg)
 	errRefused := errors.New("refused on resumption")
-	cfg.VerifyConnection = func(cs conn.ConnectionState) error {
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 		if cs.DidResume {
 			return errRefused
 		}

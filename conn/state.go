@@ -9,9 +9,11 @@ import (
 	"github.com/tlsrecord/tlsrecord/record"
 )
 
-// ConnectionState describes a connection, with crypto/tls's names where
-// they exist, plus how it ended so far.
-type ConnectionState struct {
+// State describes a connection in more detail than tls.ConnectionState:
+// the negotiated parameters, with crypto/tls's names where they exist, what
+// crypto/tls has no field for, and how the connection ended so far.
+// (*Conn).ConnectionState returns crypto/tls's own type.
+type State struct {
 	Version            uint16
 	HandshakeComplete  bool
 	CipherSuite        uint16
@@ -30,6 +32,9 @@ type ConnectionState struct {
 	// renegotiation_info (RFC 5746). tlsrecord never renegotiates.
 	ExtendedMasterSecret bool
 	SecureRenegotiation  bool
+	// PeerSignatureScheme is the scheme the server signed with: its
+	// CertificateVerify (TLS 1.3) or ServerKeyExchange (TLS 1.2).
+	PeerSignatureScheme tls.SignatureScheme
 
 	// CloseNotifySent and CloseNotifyReceived say which close_notify
 	// alerts crossed; Truncated that the transport ended without the

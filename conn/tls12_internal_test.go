@@ -68,7 +68,7 @@ func TestTLS12AEADLimitEndsWithCloseNotify(t *testing.T) {
 	n, err := c.Write(make([]byte, 4*record.MaxPlaintext))
 	require.ErrorIs(t, err, errAEADLimit)
 	require.Equal(t, 0, n, "nothing sealed past the limit")
-	require.True(t, c.ConnectionState().CloseNotifySent)
+	require.True(t, c.State().CloseNotifySent)
 	require.Equal(t, "within the limit", string(<-got))
 	_, err = c.Write([]byte("after"))
 	require.ErrorIs(t, err, ErrWriteClosed)

@@ -50,7 +50,7 @@ func TestTLS12SuitesAgainstGo(t *testing.T) {
 			s := serveGo(t, scfg, echo)
 			c, err := dialGo(t, s, clientConfig(t))
 			require.NoError(t, err)
-			cs := c.ConnectionState()
+			cs := c.State()
 			require.Equal(t, uint16(tls.VersionTLS12), cs.Version)
 			require.Equal(t, tc.id, cs.CipherSuite)
 			require.Equal(t, tls.X25519, cs.CurveID)
@@ -272,6 +272,6 @@ func TestTLS12CloseNotifyOwedByPendingWrite(t *testing.T) {
 	r := <-wres
 	require.ErrorIs(t, r.err, conn.ErrWriteClosed)
 	require.Less(t, r.n, len(big))
-	require.True(t, c.ConnectionState().CloseNotifySent)
+	require.True(t, c.State().CloseNotifySent)
 	require.NoError(t, s.nextErr(t), "the server's Read ended at our close_notify")
 }

@@ -68,7 +68,8 @@ type Config struct {
 	GetClientCertificate func(*tls.CertificateRequestInfo) (*tls.Certificate, error)
 	// VerifyConnection runs after the server's CertificateVerify (TLS 1.3)
 	// or ServerKeyExchange signature (TLS 1.2) is checked and before its
-	// Finished; an error fails the handshake with bad_certificate.
+	// Finished; an error fails the handshake with the alert.Description it
+	// wraps, else bad_certificate.
 	VerifyConnection func(*State) error
 	KeyLogWriter     io.Writer
 	Rand             io.Reader
@@ -103,6 +104,18 @@ type State struct {
 	// PeerRecordSizeLimit is the server's record_size_limit (RFC 8449), 0
 	// when it sent none.
 	PeerRecordSizeLimit uint16
+	// PeerSignatureScheme is the scheme of the server's signature: its
+	// CertificateVerify (TLS 1.3) or ServerKeyExchange (TLS 1.2).
+	PeerSignatureScheme SignatureScheme
+	// SignedCertificateTimestamps and OCSPResponse are what the server
+	// sent for its leaf certificate (RFC 6962; RFC 6066, Section 8), nil
+	// when absent.
+	SignedCertificateTimestamps [][]byte
+	OCSPResponse                []byte
+	// TLSUnique is the first Finished message's verify_data of a full
+	// TLS 1.2 handshake, the tls-unique channel binding (RFC 5929,
+	// Section 3.1); nil for TLS 1.3, where it is not defined.
+	TLSUnique []byte
 
 	// TLS 1.3 application traffic secrets, for KeyUpdate, and the exporter
 	// master secret (RFC 8446, Section 7.5).
@@ -399,13 +412,19 @@ func (cfg *Config) verifyServer(certs [][]byte, st *State) error {
 }
 
 // verifyConnection runs the caller's VerifyConnection, once the server has
-// proved its key; its error fails the handshake with bad_certificate.
+// proved its key. Its error fails the handshake with the alert.Description
+// it wraps, else with bad_certificate (alert policy, package alert); the
+// handshake error wraps it.
 func (cfg *Config) verifyConnection(st *State) error {
 	if cfg.VerifyConnection == nil {
 		return nil
 	}
 	if err := cfg.VerifyConnection(st); err != nil {
-		return alert.Wrap(alert.BadCertificate, err)
+		d, ok := alert.Of(err)
+		if !ok {
+			d = alert.BadCertificate
+		}
+		return alert.Wrap(d, err)
 	}
 	return nil
 }

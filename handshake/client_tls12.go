@@ -94,6 +94,7 @@ func (hs *clientHandshakeTLS12) processServerHello(sh *ServerHello, msg []byte) 
 	hs.state.Suite = hs.suite
 	hs.state.ServerRandom = sh.Random
 	hs.state.NegotiatedProtocol = sh.ALPNProtocol
+	hs.state.SignedCertificateTimestamps = sh.SCTs
 	hs.state.ExtendedMasterSecret = sh.ExtendedMasterSecret
 	hs.state.SecureRenegotiation = sh.SecureRenegotiation
 	hs.state.PeerRecordSizeLimit = sh.RecordSizeLimit
@@ -199,6 +200,7 @@ func (hs *clientHandshakeTLS12) readServerKeyExchange() error {
 		hs.hello.Random, hs.sh.Random, params, ske.Signature); err != nil {
 		return err
 	}
+	hs.state.PeerSignatureScheme = ske.Scheme
 	hs.messages = append(hs.messages, msg...)
 	if hs.share, err = GenerateKeyShare(hs.cfg.Rand, ske.Curve); err != nil {
 		return alert.Wrap(alert.InternalError, err)
@@ -291,6 +293,9 @@ func (hs *clientHandshakeTLS12) sendClientFlight() error {
 		return err
 	}
 	verify := cipher.FinishedTLS12(hs.suite.Hash, hs.state.MasterSecret, "client finished", hs.transcriptHash())
+	// In a full handshake the client's Finished is the first one: its
+	// verify_data is tls-unique (RFC 5929, Section 3.1).
+	hs.state.TLSUnique = verify
 	if err := hs.writeMessage(&Finished{VerifyData: verify}); err != nil {
 		return err
 	}

@@ -393,6 +393,12 @@ func (hs *clientHandshakeTLS13) readCertificate() error {
 	for _, e := range cert.Entries {
 		hs.serverCerts = append(hs.serverCerts, e.Data)
 	}
+	// The leaf's entry carries its OCSP response and SCTs (RFC 8446,
+	// Section 4.4.2.1).
+	if len(cert.Entries) > 0 {
+		hs.state.OCSPResponse = cert.Entries[0].OCSPStaple
+		hs.state.SignedCertificateTimestamps = cert.Entries[0].SCTs
+	}
 	return hs.cfg.verifyServer(hs.serverCerts, &hs.state)
 }
 
@@ -417,6 +423,7 @@ func (hs *clientHandshakeTLS13) readCertificateVerify() error {
 	if err := VerifyCertificateVerifyTLS13(leaf.PublicKey, cv.Scheme, hs.hello.SignatureAlgorithms, hs.transcript.Sum(), cv.Signature); err != nil {
 		return err
 	}
+	hs.state.PeerSignatureScheme = cv.Scheme
 	hs.transcript.Write(msg)
 	return hs.cfg.verifyConnection(&hs.state)
 }

@@ -36,6 +36,8 @@ type Session struct {
 	alpn             string
 	peerCertificates []*x509.Certificate
 	verifiedChains   [][]*x509.Certificate
+	scts             [][]byte
+	ocsp             []byte
 }
 
 // NewSession returns the session a NewSessionTicket t, received at now on
@@ -54,6 +56,8 @@ func NewSession(st *State, t *NewSessionTicket, now time.Time) *Session {
 		alpn:             st.NegotiatedProtocol,
 		peerCertificates: st.PeerCertificates,
 		verifiedChains:   st.VerifiedChains,
+		scts:             st.SignedCertificateTimestamps,
+		ocsp:             st.OCSPResponse,
 	}
 }
 
@@ -184,6 +188,8 @@ func (hs *clientHandshakeTLS13) acceptPSK(sh *ServerHello) error {
 	hs.state.DidResume = true
 	hs.state.PeerCertificates = hs.session.peerCertificates
 	hs.state.VerifiedChains = hs.session.verifiedChains
+	hs.state.SignedCertificateTimestamps = hs.session.scts
+	hs.state.OCSPResponse = hs.session.ocsp
 	return nil
 }
 

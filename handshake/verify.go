@@ -2,6 +2,7 @@ package handshake
 
 import (
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -62,7 +63,9 @@ func VerifyServerCertificates(certs [][]byte, opts VerifyOptions) (peer []*x509.
 	}
 	chains, err = peer[0].Verify(x509Options(peer, opts))
 	if err != nil {
-		return nil, nil, alert.Wrap(verifyAlert(err), fmt.Errorf("tls: failed to verify certificate: %w", err))
+		// crypto/tls's own error type, so errors.As finds it as it would
+		// with crypto/tls; its text is "tls: failed to verify certificate: ...".
+		return nil, nil, alert.Wrap(verifyAlert(err), &tls.CertificateVerificationError{UnverifiedCertificates: peer, Err: err})
 	}
 	return peer, chains, nil
 }

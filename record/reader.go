@@ -17,6 +17,17 @@ import (
 // SetSealer (new keys) clear the condition.
 var ErrSeqOverflow = alert.Wrap(alert.InternalError, errors.New("tls: record sequence number would wrap"))
 
+// NotTLSError is the error for a first record whose content type is not
+// TLS's: the peer most likely does not speak TLS. Header holds the five
+// bytes read, as crypto/tls's RecordHeaderError does.
+type NotTLSError struct {
+	Header [HeaderLen]byte
+}
+
+func (e *NotTLSError) Error() string {
+	return "tls: first record does not look like a TLS handshake"
+}
+
 // maxEmptyRecords is how many consecutive empty records the Reader accepts;
 // one more is an unexpected_message (alert policy, package alert, after
 // BoringSSL's kMaxEmptyRecords). It bounds the work a peer can cause without
@@ -122,7 +133,7 @@ func (r *Reader) ReadRecordTo(dst []byte) (Record, error) {
 		need := HeaderLen
 		if r.end-r.start >= HeaderLen {
 			h := ParseHeader(r.buf[r.start:r.end])
-			if err := r.checkHeader(h); err != nil {
+			if err := r.checkHeader(h, r.buf[r.start:r.start+HeaderLen]); err != nil {
 				r.err = err
 				return Record{}, err
 			}
@@ -137,13 +148,19 @@ func (r *Reader) ReadRecordTo(dst []byte) (Record, error) {
 	}
 }
 
-// checkHeader judges a header before its fragment is buffered.
-func (r *Reader) checkHeader(h Header) error {
+// checkHeader judges a header, whose bytes are raw, before its fragment is
+// buffered.
+func (r *Reader) checkHeader(h Header, raw []byte) error {
 	// "If a TLS implementation receives an unexpected record type, it MUST
 	// terminate the connection with an "unexpected_message" alert" (RFC
 	// 8446, Section 5). legacy_record_version is not looked at: it "MUST be
 	// ignored for all purposes" (RFC 8446, Section 5.1).
 	if !h.Type.Known() {
+		if !r.protected && r.seq == 0 {
+			// The very first record: the peer most likely speaks another
+			// protocol (a plaintext HTTP server answers "HTTP/").
+			return alert.Wrap(alert.UnexpectedMessage, &NotTLSError{Header: [HeaderLen]byte(raw)})
+		}
 		return alert.Wrap(alert.UnexpectedMessage, fmt.Errorf("tls: unknown record content type %d", uint8(h.Type)))
 	}
 	// "An endpoint that receives a record that exceeds this length MUST

@@ -79,7 +79,7 @@ func runDemoCase(w io.Writer, dc demoCase) error {
 		return nil
 	}
 	err = dc.client(c, tl)
-	cs := c.ConnectionState()
+	cs := c.State()
 	c.Close()
 	fmt.Fprintf(w, "  => %s\n", ending(cs, err))
 	return nil

@@ -49,7 +49,7 @@ func dial(w io.Writer, addr string, opts dialOptions) error {
 		n, readErr = io.Copy(io.Discard, c)
 		tl.printf("read %d bytes of response", n)
 	}
-	cs := c.ConnectionState()
+	cs := c.State()
 	c.Close()
 	fmt.Fprintf(w, "  => %s\n", ending(cs, readErr))
 	if opts.pcap != "" {

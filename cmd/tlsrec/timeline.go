@@ -59,7 +59,7 @@ func describe(r conn.RecordInfo) string {
 }
 
 // ending says how a connection ended, from its state and last read error.
-func ending(cs conn.ConnectionState, readErr error) string {
+func ending(cs conn.State, readErr error) string {
 	switch {
 	case cs.TerminalAlert != nil && cs.TerminalAlert.Remote:
 		return "the peer sent a fatal alert: " + cs.TerminalAlert.Error()

@@ -153,7 +153,7 @@ var ourCases = []ourCase{
 	}},
 	{PeerClosesFirst(), func(t *testing.T, _ *Peer, c *conn.Conn, _ backend) {
 		require.Equal(t, io.EOF, ourReadErr(c))
-		require.True(t, c.ConnectionState().CloseNotifyReceived)
+		require.True(t, c.State().CloseNotifyReceived)
 	}},
 	{PeerUserCanceled(), func(t *testing.T, _ *Peer, c *conn.Conn, _ backend) {
 		require.Equal(t, io.EOF, ourReadErr(c), "user_canceled is not fatal in TLS 1.3; close_notify follows")
