@@ -38,10 +38,11 @@ type Conn struct {
 	keyUpdates   int
 	tickets      int
 	ccsSeen      int
-	hellos       int    // TLS 1.2 HelloRequests since the last application data
-	expectCCS    bool   // TLS 1.2: the handshake waits for the server's ChangeCipherSpec
-	gotCCS       bool   // ... and it arrived
-	serverSecret []byte // current server application traffic secret
+	hellos       int           // TLS 1.2 HelloRequests since the last application data
+	expectCCS    bool          // TLS 1.2: the handshake waits for the server's ChangeCipherSpec
+	gotCCS       bool          // ... and it arrived
+	serverSecret []byte        // current server application traffic secret
+	opener       record.Opener // the read protection installed last
 
 	// The write side; outMu guards every field down to stateMu.
 	outMu         sync.Mutex
@@ -225,6 +226,7 @@ func stateOf(s *handshake.State, complete bool) State {
 		ExtendedMasterSecret: s.ExtendedMasterSecret,
 		SecureRenegotiation:  s.SecureRenegotiation,
 		PeerSignatureScheme:  tls.SignatureScheme(s.PeerSignatureScheme),
+		PeerRecordSizeLimit:  int(s.PeerRecordSizeLimit),
 	}
 	if s.Suite != nil {
 		cs.CipherSuite = s.Suite.ID

@@ -27,14 +27,24 @@ func (c *Conn) installSealerLocked(s record.Sealer) {
 	c.wr.SetSealer(s)
 }
 
-// installOpenerLocked installs read protection with our own
-// record_size_limit; inMu is held. "Unprotected messages are not subject
-// to this limit" (RFC 8449, Section 4): plaintext openers are left alone.
+// installOpenerLocked installs read protection, with our own
+// record_size_limit once the server answered the extension; inMu is held.
+// "Unprotected messages are not subject to this limit" (RFC 8449, Section
+// 4): plaintext openers are left alone.
 func (c *Conn) installOpenerLocked(o record.Opener) {
-	if l, ok := o.(recordSizeLimiter); ok && c.config.RecordSizeLimit != 0 {
+	c.opener = o
+	c.limitOpenerLocked()
+	c.rd.SetOpener(o)
+}
+
+// limitOpenerLocked applies our record_size_limit to the current opener
+// once it is negotiated: the limit binds the server only "When the
+// "record_size_limit" extension is negotiated" (RFC 8449, Section 4), and
+// a server that ignores it (crypto/tls does) may send full records.
+func (c *Conn) limitOpenerLocked() {
+	if l, ok := c.opener.(recordSizeLimiter); ok && c.peerLimit != 0 && c.config.RecordSizeLimit != 0 {
 		l.SetRecordSizeLimit(c.config.RecordSizeLimit)
 	}
-	c.rd.SetOpener(o)
 }
 
 // SetPeerRecordSizeLimit applies the server's record_size_limit to the
@@ -55,6 +65,9 @@ func (t transport) SetPeerRecordSizeLimit(limit int) {
 	if l, ok := c.wr.Sealer().(recordSizeLimiter); ok {
 		l.SetRecordSizeLimit(c.peerLimit)
 	}
+	// The server answered, so our limit now binds it, from the records
+	// that follow its EncryptedExtensions (TLS 1.3) or ServerHello (TLS 1.2).
+	c.limitOpenerLocked()
 }
 
 // maxFragment is Config.MaxFragment, or record.MaxPlaintext.

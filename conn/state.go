@@ -35,6 +35,9 @@ type State struct {
 	// PeerSignatureScheme is the scheme the server signed with: its
 	// CertificateVerify (TLS 1.3) or ServerKeyExchange (TLS 1.2).
 	PeerSignatureScheme tls.SignatureScheme
+	// PeerRecordSizeLimit is the server's record_size_limit (RFC 8449), 0
+	// when it sent none; it caps the records we send.
+	PeerRecordSizeLimit int
 
 	// CloseNotifySent and CloseNotifyReceived say which close_notify
 	// alerts crossed; Truncated that the transport ended without the
