@@ -46,6 +46,24 @@ type Config struct {
 	// Nil means X25519MLKEM768, X25519, P-256, P-384. TLS 1.2's ECDHE uses
 	// X25519, P-256 and P-384; X25519MLKEM768 is TLS 1.3 only.
 	CurvePreferences []tls.CurveID
+	// KeyShareGroups lists the groups whose key shares the first TLS 1.3
+	// ClientHello carries, each one of CurvePreferences; the others are
+	// reached through HelloRetryRequest. Nil means X25519MLKEM768 and
+	// X25519 when enabled, otherwise the most preferred group. The shares
+	// follow CurvePreferences' order (RFC 8446, Section 4.2.8).
+	KeyShareGroups []tls.CurveID
+	// SignatureSchemes lists the schemes offered in signature_algorithms,
+	// so the only ones the server may sign with, in preference order. Nil
+	// means ECDSA, Ed25519, RSA-PSS and PKCS #1 v1.5, never SHA-1.
+	SignatureSchemes []tls.SignatureScheme
+	// ClientSignatureSchemes lists the schemes a client certificate may
+	// sign with, in preference order; nil means the SignatureSchemes
+	// default.
+	ClientSignatureSchemes []tls.SignatureScheme
+	// MaxFragment caps the plaintext of each record we send, 64 to 16384
+	// bytes; zero means 16384 (RFC 8446, Section 5.1). A probe uses it to
+	// send small records; the peer must accept any size up to the limit.
+	MaxFragment int
 	// Certificates are client certificates; the first whose key can sign a
 	// scheme the server accepts answers a CertificateRequest.
 	Certificates []tls.Certificate
@@ -95,10 +113,6 @@ type Config struct {
 	// value above 2^14 as 2^14). A larger record from the server fails
 	// with record_overflow. The server's own value caps what we send.
 	RecordSizeLimit int
-	// MaxFragment, when not 0, caps the plaintext of every record we send,
-	// 64..16384, without telling the server (for latency or constrained
-	// peers).
-	MaxFragment int
 	// Padding, when set, chooses how many zero bytes pad each TLS 1.3
 	// record we protect (RFC 8446, Section 5.4), given its content type and
 	// content length: to hide lengths, e.g. pad to a multiple of a block.
@@ -140,19 +154,23 @@ func (c *Config) handshakeConfig() (*handshake.Config, error) {
 		return nil, errors.New("tls: no supported version in [MinVersion, MaxVersion]: this client speaks TLS 1.2 and TLS 1.3")
 	}
 	hc := &handshake.Config{
-		ServerName:           c.ServerName,
-		RootCAs:              c.RootCAs,
-		InsecureSkipVerify:   c.InsecureSkipVerify,
-		NextProtos:           c.NextProtos,
-		MinVersion:           minV,
-		MaxVersion:           maxV,
-		CipherSuites:         c.CipherSuites, // the handshake keeps those of the offered versions
-		Groups:               groups(c.CurvePreferences),
-		Certificates:         c.Certificates,
-		GetClientCertificate: c.GetClientCertificate,
-		KeyLogWriter:         c.KeyLogWriter,
-		Rand:                 c.Rand,
-		Time:                 c.Time,
+		ServerName:         c.ServerName,
+		RootCAs:            c.RootCAs,
+		InsecureSkipVerify: c.InsecureSkipVerify,
+		NextProtos:         c.NextProtos,
+		MinVersion:         minV,
+		MaxVersion:         maxV,
+		CipherSuites:       c.CipherSuites, // the handshake keeps those of the offered versions
+		Groups:             groups(c.CurvePreferences),
+		KeyShareGroups:     curveIDs(c.KeyShareGroups),
+		SignatureSchemes:   schemes(c.SignatureSchemes),
+
+		ClientSignatureSchemes: schemes(c.ClientSignatureSchemes),
+		Certificates:           c.Certificates,
+		GetClientCertificate:   c.GetClientCertificate,
+		KeyLogWriter:           c.KeyLogWriter,
+		Rand:                   c.Rand,
+		Time:                   c.Time,
 
 		AllowNoExtendedMasterSecret: c.AllowNoExtendedMasterSecret,
 	}
@@ -173,7 +191,44 @@ func (c *Config) handshakeConfig() (*handshake.Config, error) {
 	if len(hc.Groups) == 0 {
 		return nil, errors.New("tls: CurvePreferences names no supported group")
 	}
+	if c.KeyShareGroups != nil && len(hc.KeyShareGroups) == 0 {
+		return nil, errors.New("tls: KeyShareGroups names no group")
+	}
+	for _, g := range hc.KeyShareGroups {
+		if !slices.Contains(hc.Groups, g) {
+			return nil, fmt.Errorf("tls: KeyShareGroups names %v, which CurvePreferences does not enable", tls.CurveID(g))
+		}
+	}
+	if c.MaxFragment != 0 && (c.MaxFragment < minFragment || c.MaxFragment > record.MaxPlaintext) {
+		return nil, fmt.Errorf("tls: MaxFragment %d is outside [%d, %d]", c.MaxFragment, minFragment, record.MaxPlaintext)
+	}
 	return hc, nil
+}
+
+// minFragment is the smallest MaxFragment: smaller records only waste the
+// peer's work (RFC 8449's record_size_limit has the same floor).
+const minFragment = 64
+
+func curveIDs(ids []tls.CurveID) []handshake.CurveID {
+	if ids == nil {
+		return nil
+	}
+	out := make([]handshake.CurveID, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, handshake.CurveID(id))
+	}
+	return out
+}
+
+func schemes(ids []tls.SignatureScheme) []handshake.SignatureScheme {
+	if ids == nil {
+		return nil
+	}
+	out := make([]handshake.SignatureScheme, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, handshake.SignatureScheme(id))
+	}
+	return out
 }
 
 func groups(prefs []tls.CurveID) []handshake.CurveID {
@@ -190,15 +245,12 @@ func groups(prefs []tls.CurveID) []handshake.CurveID {
 	return out
 }
 
-// checkRecordSizes checks RecordSizeLimit and MaxFragment: "Endpoints MUST
+// checkRecordSizes checks RecordSizeLimit: "Endpoints MUST
 // NOT send a "record_size_limit" extension with a value smaller than 64"
 // and "TLS 1.3 uses a limit of 2^14+1 octets" (RFC 8449, Section 4).
 func (c *Config) checkRecordSizes() error {
 	if l := c.RecordSizeLimit; l != 0 && (l < 64 || l > record.MaxInnerPlaintextTLS13) {
 		return fmt.Errorf("tls: RecordSizeLimit %d is outside 64..16385", l)
-	}
-	if f := c.MaxFragment; f != 0 && (f < 64 || f > record.MaxPlaintext) {
-		return fmt.Errorf("tls: MaxFragment %d is outside 64..16384", f)
 	}
 	return nil
 }

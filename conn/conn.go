@@ -78,9 +78,6 @@ func Client(c net.Conn, cfg *Config) *Conn {
 	// does for middleboxes.
 	tc.wr.SetSealer(record.Plaintext{Version: record.VersionTLS10})
 	tc.wr.OnRecord = tc.traceWritten
-	if cfg.MaxFragment != 0 {
-		tc.wr.SetMaxFragment(cfg.MaxFragment) // Handshake checks its range first
-	}
 	if tc.trace == nil {
 		tc.trace = &Trace{}
 	}
@@ -167,6 +164,9 @@ func (c *Conn) handshake() error {
 	defer c.inMu.Unlock()
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
+	if n := c.config.MaxFragment; n != 0 {
+		c.wr.SetMaxFragment(n) // handshakeConfig checked the range
+	}
 	st, err := handshake.Client(transport{c}, hc)
 	c.settleSession(hc.Session, st, err)
 	if err != nil {

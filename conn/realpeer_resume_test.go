@@ -237,8 +237,8 @@ func TestRecordSizeConfigRange(t *testing.T) {
 	}{
 		{63, 0, "RecordSizeLimit 63 is outside 64..16385"},
 		{16386, 0, "RecordSizeLimit 16386 is outside 64..16385"},
-		{0, 63, "MaxFragment 63 is outside 64..16384"},
-		{0, 16385, "MaxFragment 16385 is outside 64..16384"},
+		{0, 63, "MaxFragment 63 is outside [64, 16384]"},
+		{0, 16385, "MaxFragment 16385 is outside [64, 16384]"},
 	} {
 		cfg := clientConfig(t)
 		cfg.RecordSizeLimit, cfg.MaxFragment = tc.limit, tc.frag

@@ -63,9 +63,21 @@ type Config struct {
 	CipherSuites []uint16
 	// Groups lists the groups to offer in supported_groups, in order.
 	// X25519MLKEM768 is left out when TLS 1.3 is not offered.
-	Groups               []CurveID
-	Certificates         []tls.Certificate
-	GetClientCertificate func(*tls.CertificateRequestInfo) (*tls.Certificate, error)
+	Groups []CurveID
+	// KeyShareGroups lists the groups whose key shares the first TLS 1.3
+	// ClientHello carries, each one of Groups; nil means
+	// initialShareGroups' choice. The shares go out in the order of
+	// Groups.
+	KeyShareGroups []CurveID
+	// SignatureSchemes lists the schemes offered in signature_algorithms
+	// (and so accepted from the server); nil means
+	// SupportedSignatureSchemes.
+	SignatureSchemes []SignatureScheme
+	// ClientSignatureSchemes lists the schemes our client certificate may
+	// sign with, best first; nil means SupportedSignatureSchemes.
+	ClientSignatureSchemes []SignatureScheme
+	Certificates           []tls.Certificate
+	GetClientCertificate   func(*tls.CertificateRequestInfo) (*tls.Certificate, error)
 	// VerifyConnection runs after the server's CertificateVerify (TLS 1.3)
 	// or ServerKeyExchange signature (TLS 1.2) is checked and before its
 	// Finished; an error fails the handshake with the alert.Description it
@@ -223,7 +235,7 @@ func newClientHello(cfg *Config) (*clientHello, error) {
 		if sessionID, err = readRand(cfg.Rand, maxSessionIDLen); err != nil {
 			return nil, err
 		}
-		for _, g := range initialShareGroups(groups) {
+		for _, g := range cfg.shareGroups(groups) {
 			share, err := GenerateKeyShare(cfg.Rand, g)
 			if err != nil {
 				return nil, alert.Wrap(alert.InternalError, err)
@@ -231,7 +243,10 @@ func newClientHello(cfg *Config) (*clientHello, error) {
 			ch.shares = append(ch.shares, share)
 		}
 	}
-	schemes := SupportedSignatureSchemes()
+	schemes := cfg.SignatureSchemes
+	if schemes == nil {
+		schemes = SupportedSignatureSchemes()
+	}
 	ch.hello = &ClientHello{
 		Vers:                    record.VersionTLS12,
 		Random:                  random,
@@ -438,6 +453,14 @@ func (cfg *Config) checkALPN(selected string) error {
 		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: server selected unoffered ALPN protocol %q", selected))
 	}
 	return nil
+}
+
+// clientSchemes returns the schemes our client certificate may sign with.
+func (cfg *Config) clientSchemes() []SignatureScheme {
+	if cfg.ClientSignatureSchemes != nil {
+		return cfg.ClientSignatureSchemes
+	}
+	return SupportedSignatureSchemes()
 }
 
 // runSteps runs a handshake flow's steps in order, stopping at the first

@@ -94,6 +94,25 @@ func initialShareGroups(groups []CurveID) []CurveID {
 	return out
 }
 
+// shareGroups returns the groups of the first ClientHello's key shares,
+// KeyShareGroups or initialShareGroups' choice, in the order of groups:
+// "Each KeyShareEntry value MUST correspond to a group offered in the
+// "supported_groups" extension and MUST appear in the same order" (RFC 8446,
+// Section 4.2.8).
+func (cfg *Config) shareGroups(groups []CurveID) []CurveID {
+	want := cfg.KeyShareGroups
+	if want == nil {
+		want = initialShareGroups(groups)
+	}
+	var out []CurveID
+	for _, g := range groups {
+		if slices.Contains(want, g) && !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 func (hs *clientHandshakeTLS13) keyShares() []KeyShare {
 	out := make([]KeyShare, 0, len(hs.shares))
 	for _, s := range hs.shares {
@@ -514,7 +533,7 @@ func (hs *clientHandshakeTLS13) sendClientCertificate() error {
 	if !ok {
 		return alert.Wrap(alert.InternalError, errors.New("tls: client certificate key does not implement crypto.Signer"))
 	}
-	scheme, err := SelectClientScheme(signer.Public(), hs.certReq.SignatureAlgorithms)
+	scheme, err := SelectClientScheme(signer.Public(), hs.cfg.clientSchemes(), hs.certReq.SignatureAlgorithms)
 	if err != nil {
 		return err
 	}
@@ -531,7 +550,7 @@ func (hs *clientHandshakeTLS13) clientCertificate() (*tls.Certificate, error) {
 	req := hs.certReq
 	return hs.cfg.clientCertificate(record.VersionTLS13, req.CertificateAuthorities, req.SignatureAlgorithms,
 		func(pub crypto.PublicKey) bool {
-			_, err := SelectClientScheme(pub, req.SignatureAlgorithms)
+			_, err := SelectClientScheme(pub, hs.cfg.clientSchemes(), req.SignatureAlgorithms)
 			return err == nil
 		})
 }
