@@ -38,6 +38,7 @@ type Session struct {
 	verifiedChains   [][]*x509.Certificate
 	scts             [][]byte
 	ocsp             []byte
+	peerScheme       SignatureScheme
 }
 
 // NewSession returns the session a NewSessionTicket t, received at now on
@@ -58,6 +59,7 @@ func NewSession(st *State, t *NewSessionTicket, now time.Time) *Session {
 		verifiedChains:   st.VerifiedChains,
 		scts:             st.SignedCertificateTimestamps,
 		ocsp:             st.OCSPResponse,
+		peerScheme:       st.PeerSignatureScheme,
 	}
 }
 
@@ -190,6 +192,7 @@ func (hs *clientHandshakeTLS13) acceptPSK(sh *ServerHello) error {
 	hs.state.VerifiedChains = hs.session.verifiedChains
 	hs.state.SignedCertificateTimestamps = hs.session.scts
 	hs.state.OCSPResponse = hs.session.ocsp
+	hs.state.PeerSignatureScheme = hs.session.peerScheme
 	return nil
 }
 

@@ -45,14 +45,41 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	cfg := hc.initial
-	if cfg.resumeCount > 0 {
-		cfg.unimplemented = append(cfg.unimplemented, "-resume-count")
-	}
-	if len(cfg.unimplemented) > 0 {
-		fmt.Fprintf(os.Stderr, "unimplemented: %s\n", strings.Join(cfg.unimplemented, " "))
+	if len(hc.initial.unimplemented) > 0 {
+		fmt.Fprintf(os.Stderr, "unimplemented: %s\n", strings.Join(hc.initial.unimplemented, " "))
 		return exitUnimplemented
 	}
+	// One cache across the connections, as bssl_shim keeps the previous
+	// connection's session: the initial connection, then -resume-count
+	// resumptions under the resume config, each -resumption-delay seconds
+	// later than the one before.
+	cache := conn.NewLRUClientSessionCache(1)
+	var delay time.Duration
+	last := hc.initial
+	for i := 0; i <= hc.initial.resumeCount; i++ {
+		cfg := hc.initial
+		if i > 0 {
+			cfg = hc.resume
+			cfg.isResume = true
+			delay += time.Duration(cfg.resumptionDelay) * time.Second
+			// TLS 1.2 sessions are never resumed (README): a test that
+			// expects one to be is unimplemented.
+			if last.version == versionTLS12 && !cfg.expectSessionMiss {
+				fmt.Fprintln(os.Stderr, "unimplemented: TLS 1.2 resumption")
+				return exitUnimplemented
+			}
+		}
+		last = cfg
+		if code := runOne(cfg, cache, delay); code != 0 {
+			return code
+		}
+	}
+	return 0
+}
+
+// runOne runs one connection of the test under cfg, with the shared
+// session cache and the clock moved on by delay.
+func runOne(cfg *shimConfig, cache conn.ClientSessionCache, delay time.Duration) int {
 	tc, err := cfg.connConfig()
 	if errors.Is(err, errUnimplemented) {
 		fmt.Fprintln(os.Stderr, err)
@@ -61,6 +88,13 @@ func run(args []string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	tc.ClientSessionCache = cache
+	// BoringSSL's client keeps offering a session until a newer one
+	// replaces it.
+	tc.ReuseSessionTickets = true
+	if delay != 0 {
+		tc.Time = func() time.Time { return time.Now().Add(delay) }
 	}
 	if err := connect(cfg, tc); err != nil {
 		fmt.Fprintln(os.Stderr, err)
