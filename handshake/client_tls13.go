@@ -175,6 +175,14 @@ func (hs *clientHandshakeTLS13) acceptServerHello(sh *ServerHello, msg []byte) e
 // checkServerHello applies the checks a ServerHello and a HelloRetryRequest
 // share (RFC 8446, Sections 4.1.3, 4.1.4 and 4.2.1).
 func (hs *clientHandshakeTLS13) checkServerHello(sh *ServerHello) error {
+	// "The value of selected_version in the HelloRetryRequest
+	// "supported_versions" extension MUST be retained in the ServerHello,
+	// and a client MUST abort the handshake with an "illegal_parameter"
+	// alert if the value changes" (RFC 8446, Section 4.1.4). The
+	// HelloRetryRequest's passed the checks below: TLS 1.3.
+	if hs.state.HelloRetryRequest && sh.SupportedVersion != record.VersionTLS13 {
+		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: server changed selected_version to %#04x after a HelloRetryRequest", sh.SupportedVersion))
+	}
 	if sh.SupportedVersion == 0 {
 		// A HelloRetryRequest without supported_versions, or a second
 		// ServerHello choosing through legacy_version: a version we do not
@@ -185,17 +193,27 @@ func (hs *clientHandshakeTLS13) checkServerHello(sh *ServerHello) error {
 	// version not offered by the client or contains a version prior to TLS
 	// 1.3, the client MUST abort the handshake with an "illegal_parameter"
 	// alert" (RFC 8446, Section 4.2.1).
-	if !slices.Contains(hs.hello.SupportedVersions, sh.SupportedVersion) {
+	if sh.SupportedVersion < record.VersionTLS13 || !slices.Contains(hs.hello.SupportedVersions, sh.SupportedVersion) {
 		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: server selected unoffered version %#04x", sh.SupportedVersion))
 	}
 	// "A client which receives a legacy_session_id_echo field that does not
 	// match what it sent in the ClientHello MUST abort the handshake with an
 	// "illegal_parameter" alert" (RFC 8446, Section 4.1.3).
+	// "In TLS 1.3, the TLS server indicates its version using the
+	// "supported_versions" extension (Section 4.2.1), and the
+	// legacy_version field MUST be set to 0x0303" (RFC 8446, Section
+	// 4.1.3), in a HelloRetryRequest too (Section 4.1.4).
+	if sh.Vers != record.VersionTLS12 {
+		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: TLS 1.3 server_hello with legacy_version %#04x", sh.Vers))
+	}
 	if !bytes.Equal(sh.SessionID, hs.hello.SessionID) {
 		return alert.Wrap(alert.IllegalParameter, errors.New("tls: server did not echo the legacy session id"))
 	}
+	// "legacy_compression_method: A single byte which MUST have the value
+	// 0" (RFC 8446, Section 4.1.3); decode_error (alert policy, package
+	// alert).
 	if sh.CompressionMethod != 0 {
-		return alert.Wrap(alert.IllegalParameter, errors.New("tls: server selected a compression method"))
+		return alert.Wrap(alert.DecodeError, errors.New("tls: server selected a compression method"))
 	}
 	// "A client which receives a cipher suite that was not offered MUST
 	// abort the handshake with an "illegal_parameter" alert" (RFC 8446,
@@ -219,8 +237,7 @@ func (hs *clientHandshakeTLS13) checkServerHello(sh *ServerHello) error {
 		hs.transcript.SetHash(suite.Hash)
 	}
 	hs.state.Version = record.VersionTLS13
-	hs.t.SetVersion(record.VersionTLS13)
-	return nil
+	return hs.t.SetVersion(record.VersionTLS13)
 }
 
 // retryHello answers a HelloRetryRequest with a second ClientHello and
@@ -410,6 +427,13 @@ func (hs *clientHandshakeTLS13) readCertificate() error {
 		return alert.Wrap(alert.IllegalParameter, errors.New("tls: non-empty certificate_request_context from server"))
 	}
 	for _, e := range cert.Entries {
+		// "The extensions in the Certificate message from the server MUST
+		// correspond to ones from the ClientHello message" (RFC 8446,
+		// Section 4.4.2): a status_request or SCT answer we did not ask for
+		// is unsupported_extension (Section 4.2).
+		if err := hs.hello.CheckSolicited(e.Extensions); err != nil {
+			return err
+		}
 		hs.serverCerts = append(hs.serverCerts, e.Data)
 	}
 	// The leaf's entry carries its OCSP response and SCTs (RFC 8446,

@@ -50,7 +50,7 @@ func (s *scriptedTransport) WriteChangeCipherSpec() error       { s.ccs++; retur
 func (s *scriptedTransport) Flush() error                       { return nil }
 func (s *scriptedTransport) SetReadKeys(o record.Opener) error  { return nil }
 func (s *scriptedTransport) SetWriteKeys(w record.Sealer) error { return nil }
-func (s *scriptedTransport) SetVersion(v uint16)                {}
+func (s *scriptedTransport) SetVersion(v uint16) error          { return nil }
 
 func (s *scriptedTransport) hello() *ClientHello { return s.hellos[len(s.hellos)-1] }
 
@@ -125,6 +125,39 @@ func TestClientHelloContents(t *testing.T) {
 	require.Equal(t, CurveP384, s.hello().KeyShares[0].Group)
 }
 
+// TestKeyShareOrder: "Each KeyShareEntry value MUST correspond to a group
+// offered in the "supported_groups" extension and MUST appear in the same
+// order" (RFC 8446, Section 4.2.8), whatever the preferences or the
+// explicit KeyShareGroups say.
+func TestKeyShareOrder(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		groups []CurveID
+		shares []CurveID
+		want   []CurveID
+	}{
+		{"x25519 first", []CurveID{X25519, X25519MLKEM768, CurveP256}, nil, []CurveID{X25519, X25519MLKEM768}},
+		{"hybrid first", []CurveID{X25519MLKEM768, X25519}, nil, []CurveID{X25519MLKEM768, X25519}},
+		{"explicit, reordered", []CurveID{CurveP256, X25519, CurveP384}, []CurveID{CurveP384, CurveP256}, []CurveID{CurveP256, CurveP384}},
+		{"explicit, not first", []CurveID{X25519MLKEM768, X25519, CurveP256}, []CurveID{CurveP256}, []CurveID{CurveP256}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig()
+			cfg.Groups, cfg.KeyShareGroups = tc.groups, tc.shares
+			s := &scriptedTransport{next: func(*scriptedTransport, int) []byte { return nil }}
+			Client(s, cfg)
+			var got []CurveID
+			for _, ks := range s.hello().KeyShares {
+				got = append(got, ks.Group)
+			}
+			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.groups, s.hello().SupportedGroups)
+		})
+	}
+}
+
 func TestServerHelloChecks(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -143,6 +176,15 @@ func TestServerHelloChecks(t *testing.T) {
 		}, alert.IllegalParameter},
 		{"compression", func(t *testing.T, s *scriptedTransport, _ int) []byte {
 			return serverHello(t, s.hello(), func(sh *ServerHello) { sh.CompressionMethod = 1 })
+		}, alert.DecodeError},
+		{"hrr-compression", func(t *testing.T, s *scriptedTransport, _ int) []byte {
+			return hrr(t, s.hello(), func(sh *ServerHello) { sh.CompressionMethod = 1 })
+		}, alert.DecodeError},
+		{"legacy-version-not-tls12", func(t *testing.T, s *scriptedTransport, _ int) []byte {
+			return serverHello(t, s.hello(), func(sh *ServerHello) { sh.Vers = 0x1234 })
+		}, alert.IllegalParameter},
+		{"hrr-legacy-version-not-tls12", func(t *testing.T, s *scriptedTransport, _ int) []byte {
+			return hrr(t, s.hello(), func(sh *ServerHello) { sh.Vers = 0x0305 })
 		}, alert.IllegalParameter},
 		{"unoffered-suite", func(t *testing.T, s *scriptedTransport, _ int) []byte {
 			return serverHello(t, s.hello(), func(sh *ServerHello) { sh.CipherSuite = 0x1304 })
@@ -266,6 +308,43 @@ func TestEncryptedExtensionsChecks(t *testing.T) {
 			var ae *alert.Error
 			require.ErrorAs(t, err, &ae, "got %v", err)
 			require.Equal(t, tc.wantAlert, ae.Alert.Description, "got %v", err)
+		})
+	}
+}
+
+// "The value of selected_version in the HelloRetryRequest
+// "supported_versions" extension MUST be retained in the ServerHello, and
+// a client MUST abort the handshake with an "illegal_parameter" alert if
+// the value changes" (RFC 8446, Section 4.1.4), also to a version prior
+// to TLS 1.3 that we offered (Section 4.2.1), or to none.
+func TestServerHelloVersionAfterHRR(t *testing.T) {
+	t.Parallel()
+	for name, version := range map[string]uint16{"tls12": record.VersionTLS12, "absent": 0, "unoffered": 0x0305} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := &scriptedTransport{}
+			s.next = func(s *scriptedTransport, step int) []byte {
+				if step == 0 {
+					return hrr(t, s.hello(), nil)
+				}
+				key, err := ecdh.P256().GenerateKey(rand.Reader)
+				require.NoError(t, err)
+				return serverHello(t, s.hello(), func(sh *ServerHello) {
+					sh.SupportedVersion = version
+					sh.KeyShare = KeyShare{Group: CurveP256, Data: key.PublicKey().Bytes()}
+					if version == 0 { // a TLS 1.2 ServerHello has no key_share either
+						sh.KeyShare = KeyShare{}
+					}
+				})
+			}
+			cfg := testConfig()
+			cfg.MinVersion = record.VersionTLS12 // TLS 1.2 offered too
+			_, err := Client(s, cfg)
+			var ae *alert.Error
+			require.ErrorAs(t, err, &ae, "got %v", err)
+			require.False(t, ae.Remote)
+			require.Equal(t, alert.IllegalParameter, ae.Alert.Description, "got %v", err)
+			require.Len(t, s.hellos, 2)
 		})
 	}
 }

@@ -264,6 +264,12 @@ func (m *ServerHello) parseTLS12Extension(typ uint16, d *cryptobyte.String) erro
 		return wellFormed(readSCTList(d, &m.SCTs))
 	case ExtRecordSizeLimit:
 		return readRecordSizeLimit(d, &m.RecordSizeLimit)
+	case ExtSupportedGroups:
+		// We sent supported_groups, so a server that answers it is not
+		// unsolicited; RFC 8422 gives the answer no meaning in TLS 1.2, so
+		// it is checked for form and ignored, as BoringSSL does.
+		var groups []CurveID
+		return wellFormed(readU16List(d, &groups))
 	default:
 		return alert.Wrap(alert.UnsupportedExtension, fmt.Errorf("tls: unsolicited %s extension in a TLS 1.2 server_hello", extName(typ)))
 	}
