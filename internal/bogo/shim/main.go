@@ -52,8 +52,10 @@ func run(args []string) int {
 	// One cache across the connections, as bssl_shim keeps the previous
 	// connection's session: the initial connection, then -resume-count
 	// resumptions under the resume config, each -resumption-delay seconds
-	// later than the one before.
+	// later than the one before. Like bssl_shim's clock, the connections'
+	// clock stands still but for those delays, so ticket ages are exact.
 	cache := conn.NewLRUClientSessionCache(1)
+	clock := time.Now()
 	var delay time.Duration
 	last := hc.initial
 	for i := 0; i <= hc.initial.resumeCount; i++ {
@@ -70,7 +72,7 @@ func run(args []string) int {
 			}
 		}
 		last = cfg
-		if code := runOne(cfg, cache, delay); code != 0 {
+		if code := runOne(cfg, cache, clock.Add(delay)); code != 0 {
 			return code
 		}
 	}
@@ -78,8 +80,8 @@ func run(args []string) int {
 }
 
 // runOne runs one connection of the test under cfg, with the shared
-// session cache and the clock moved on by delay.
-func runOne(cfg *shimConfig, cache conn.ClientSessionCache, delay time.Duration) int {
+// session cache and the clock standing at now.
+func runOne(cfg *shimConfig, cache conn.ClientSessionCache, now time.Time) int {
 	tc, err := cfg.connConfig()
 	if errors.Is(err, errUnimplemented) {
 		fmt.Fprintln(os.Stderr, err)
@@ -93,9 +95,7 @@ func runOne(cfg *shimConfig, cache conn.ClientSessionCache, delay time.Duration)
 	// BoringSSL's client keeps offering a session until a newer one
 	// replaces it.
 	tc.ReuseSessionTickets = true
-	if delay != 0 {
-		tc.Time = func() time.Time { return time.Now().Add(delay) }
-	}
+	tc.Time = func() time.Time { return now }
 	if err := connect(cfg, tc); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
