@@ -1,8 +1,13 @@
 package conn_test
 
 import (
+	"bytes"
 	"crypto/tls"
+	"fmt"
+	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -248,4 +253,47 @@ func TestRecordSizeConfigRange(t *testing.T) {
 		a.Close()
 		b.Close()
 	}
+}
+
+// TestRecordSizeLimitNSS: lighttpd with mod_nss (NSS) honours our
+// record_size_limit: a 64 KiB file comes in records of at most 512 bytes of
+// TLSInnerPlaintext. mod_nss sets no limit of its own, so only this
+// direction is tested. mod_nss is optional: without it the test skips.
+func TestRecordSizeLimitNSS(t *testing.T) {
+	t.Parallel()
+	bin := needBinary(t, "lighttpd")
+	if _, err := os.Stat("/usr/lib/lighttpd/mod_nss.so"); err != nil {
+		t.Skip("lighttpd's mod_nss is not installed (apt-get install lighttpd-mod-nss); it is optional")
+	}
+	dir := t.TempDir()
+	body := lines(1 << 16)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "big.txt"), body, 0o644))
+	cert, key, _ := getPKI(t).writePEM(t, "ecdsa")
+	port := freePort(t)
+	conf := filepath.Join(dir, "lighttpd.conf")
+	require.NoError(t, os.WriteFile(conf, fmt.Appendf(nil, `server.document-root = %q
+server.port = %d
+server.bind = "127.0.0.1"
+server.modules += ( "mod_nss" )
+ssl.engine = "enable"
+ssl.pemfile = %q
+ssl.privkey = %q
+`, dir, port, cert, key), 0o644))
+	p := startPeerOn(t, port, bin, "-D", "-f", conf)
+	sizes := &recordSizes{}
+	cfg := clientConfig(t)
+	cfg.MinVersion = tls.VersionTLS13
+	cfg.RecordSizeLimit = 512
+	cfg.Trace = sizes.trace()
+	c := dialPeer(t, p, cfg)
+	require.NotZero(t, c.State().PeerRecordSizeLimit, "NSS answered record_size_limit")
+	_, err := c.Write([]byte("GET /big.txt HTTP/1.0\r\nHost: " + testHost + "\r\n\r\n"))
+	require.NoError(t, err)
+	resp, err := io.ReadAll(c)
+	require.NoError(t, err)
+	require.True(t, bytes.HasSuffix(resp, body), "the file arrived whole")
+	sizes.mu.Lock()
+	defer sizes.mu.Unlock()
+	require.LessOrEqual(t, maxInner(sizes.read), 512)
+	require.Greater(t, len(sizes.read), len(body)/512)
 }
