@@ -23,7 +23,7 @@ const module = "github.com/tlsrecord/tlsrecord"
 
 // layers lists the packages from the bottom up: each may import only those
 // before it (the layering in README.md).
-var layers = []string{"alert", "record", "cipher", "handshake", "conn", "cmd/tlsrec"}
+var layers = []string{"alert", "record", "cipher", "handshake", "conn", "conn/conntest", "cmd/tlsrec"}
 
 // TestImportsPointDown fails when a layer imports one above it, or when
 // gopacket leaks into a library package.

@@ -218,7 +218,7 @@ func (c *Conn) SendAlert(level alert.Level, desc alert.Description) error {
 	if fatal {
 		c.stateMu.Lock()
 		c.sentFatal = true
-		c.terminal = &alert.Error{Alert: a, Err: fmt.Errorf("tls: %s alert sent by SendAlert", desc)}
+		c.terminal = &alert.Error{Alert: a, Err: fmt.Errorf("tls: %w alert sent by SendAlert", desc)}
 		c.stateMu.Unlock()
 	}
 	if err := c.writeAlertLocked(a); err != nil {

@@ -28,6 +28,11 @@ type Config struct {
 	// server's CertificateVerify is still checked against its leaf key.
 	InsecureSkipVerify bool
 	// NextProtos lists the ALPN protocols to offer, in preference order.
+	// Nil offers none, so a server cannot select "h2": that is the safe
+	// setting for net/http's Transport, which speaks HTTP/2 only over a
+	// *tls.Conn and would write HTTP/1.1 on an h2 connection. Offer "h2"
+	// only to golang.org/x/net/http2's Transport (or check
+	// ConnectionState().NegotiatedProtocol yourself).
 	NextProtos []string
 	// MinVersion and MaxVersion bound the protocol version, with
 	// crypto/tls's values (tls.VersionTLS12, tls.VersionTLS13). Zero means

@@ -1,13 +1,13 @@
-// Package conn is tlsrecord's public API: Config, Conn, Client, Dial and
-// Dialer, shaped like crypto/tls's so a Go programmer already knows them.
+// Package conn is tlsrecord's client: Config, Conn, Client, Dial,
+// DialWithDialer and Dialer, shaped like crypto/tls's so that code written
+// for crypto/tls needs only its import and constructor changed. A *Conn is
+// a net.Conn; its ConnectionState returns crypto/tls's own
+// tls.ConnectionState (golang.org/x/net/http2 and other libraries read it),
+// and State returns more: the TLS 1.2 extensions negotiated, the server's
+// signature scheme, and how the connection ended.
 //
-// conn owns the net.Conn, the locks and the buffers, implements the
-// handshake layer's Transport, and is the one place that writes alert
-// records (Conn.abort, in the spirit of rustls's send_fatal_alert) and
-// decides what a received alert means (Conn.handleAlert, with the RFC
-// sentence beside each rule).
-//
-// What a caller can tell apart, and how:
+// What crypto/tls does not give, conn does: every alert is a typed value,
+// sent and received, and the ways a connection ends are told apart.
 //
 //	io.EOF                       the peer sent close_notify
 //	errors.Is(err, ErrTruncated) the transport ended without close_notify
@@ -16,4 +16,26 @@
 //	*alert.Error, Remote: false  we sent a fatal alert (the cause is wrapped)
 //	net.ErrClosed                we closed the Conn
 //	net.Error with Timeout()     a deadline passed; the Conn stays usable
+//
+// Errors match crypto/tls's where it has a type: a certificate that fails
+// verification is a *tls.CertificateVerificationError (with errors.As), a
+// peer that does not speak TLS a tls.RecordHeaderError, and both carry the
+// alert we sent too (errors.Is(err, alert.UnknownCA)).
+//
+// To end a connection: Close (send close_notify, close the transport),
+// CloseWrite (half-close: send close_notify, keep reading), CloseRead,
+// Shutdown (send close_notify and wait, within a context, for the peer's)
+// and SendAlert (any alert, warning or fatal). Config.Trace observes
+// every record and alert. Which alert is sent for which failure, and what a
+// received alert does, is the policy documented in package alert.
+//
+// For HTTP, Dialer.DialContext fits net/http's Transport.DialTLSContext
+// (HTTP/1.1; leave Config.NextProtos without "h2", since net/http speaks
+// HTTP/2 only over a *tls.Conn) and, wrapped in a function literal,
+// golang.org/x/net/http2's Transport.DialTLSContext (offer "h2"). Package
+// conntest starts in-process servers for tests.
+//
+// Within the module, conn is the layer above handshake: it owns the
+// net.Conn, the locks and the buffers, and is the one place that writes
+// alert records.
 package conn

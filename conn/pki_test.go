@@ -46,18 +46,6 @@ func getPKI(t *testing.T) *testPKI {
 	return pki
 }
 
-// examplePKI is what the examples need: a server certificate and the pool
-// that trusts it.
-type examplePKI struct {
-	cert  tls.Certificate
-	roots *x509.CertPool
-}
-
-func newExamplePKI() examplePKI {
-	pkiOnce.Do(func() { pki = newPKI() })
-	return examplePKI{cert: pki.leaves["ecdsa"], roots: pki.roots}
-}
-
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)

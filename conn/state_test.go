@@ -24,6 +24,12 @@ func TestConnectionStateLikeCryptoTLS(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tc.server.NextProtos = []string{"h2"}
+			// A staple and SCTs, which crypto/tls's server sends to a client
+			// that asks, as both clients do.
+			cert := tc.server.Certificates[0]
+			cert.OCSPStaple = []byte("an OCSP response")
+			cert.SignedCertificateTimestamps = [][]byte{[]byte("sct one"), []byte("sct two")}
+			tc.server.Certificates = []tls.Certificate{cert}
 			serverUnique := make(chan []byte, 2)
 			s := serveGo(t, tc.server, func(c *tls.Conn) error {
 				serverUnique <- c.ConnectionState().TLSUnique
@@ -54,8 +60,10 @@ func TestConnectionStateLikeCryptoTLS(t *testing.T) {
 			require.Len(t, ours.PeerCertificates, len(theirs.PeerCertificates))
 			require.Equal(t, theirs.PeerCertificates[0].Raw, ours.PeerCertificates[0].Raw)
 			require.Len(t, ours.VerifiedChains, len(theirs.VerifiedChains))
-			require.Nil(t, ours.SignedCertificateTimestamps)
-			require.Nil(t, ours.OCSPResponse)
+			require.Equal(t, theirs.SignedCertificateTimestamps, ours.SignedCertificateTimestamps)
+			require.Equal(t, cert.SignedCertificateTimestamps, ours.SignedCertificateTimestamps)
+			require.Equal(t, theirs.OCSPResponse, ours.OCSPResponse)
+			require.Equal(t, cert.OCSPStaple, ours.OCSPResponse)
 
 			fromServer := <-serverUnique
 			if ours.Version == tls.VersionTLS12 {

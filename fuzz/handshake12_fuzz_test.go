@@ -23,6 +23,7 @@ var h12Types = []struct {
 	{handshake.TypeCertificate, func() hsMessage { return new(handshake.CertificateTLS12) }},
 	{handshake.TypeCertificateRequest, func() hsMessage { return new(handshake.CertificateRequestTLS12) }},
 	{handshake.TypeClientKeyExchange, func() hsMessage { return new(handshake.ClientKeyExchange) }},
+	{handshake.TypeCertificateStatus, func() hsMessage { return new(handshake.CertificateStatus) }},
 }
 
 // h12Alerts are the alerts the TLS 1.2 parsers may return.
@@ -87,6 +88,7 @@ func h12Seeds(f *testing.F) [][]byte {
 		&handshake.CertificateRequestTLS12{CertificateTypes: []uint8{1, 64},
 			SignatureAlgorithms: []handshake.SignatureScheme{handshake.Ed25519}, CertificateAuthorities: [][]byte{{0x30, 0}}},
 		&handshake.ClientKeyExchange{Public: bytes.Repeat([]byte{9}, 32)},
+		&handshake.CertificateStatus{OCSPResponse: []byte{0x30, 3, 0x0a, 1, 0}},
 	} {
 		b, err := m.Marshal()
 		require.NoError(f, err)

@@ -261,6 +261,10 @@ func newClientHello(cfg *Config) (*clientHello, error) {
 		SignatureAlgorithmsCert: schemes,
 		ALPNProtocols:           cfg.NextProtos,
 		RecordSizeLimit:         cfg.RecordSizeLimit,
+		// As crypto/tls's client: ask for the leaf's OCSP response and
+		// SCTs, which ConnectionState reports (they are not checked).
+		RequestOCSP: true,
+		RequestSCTs: true,
 	}
 	ch.addVersionExtensions()
 	if ch.offer13 && cfg.Session.offerable(cfg, suites) {

@@ -176,12 +176,39 @@ func (hs *clientHandshakeTLS12) readCertificate() error {
 	return hs.cfg.verifyServer(cert.Certificates, &hs.state)
 }
 
+// readCertificateStatus reads the CertificateStatus the server may send
+// after its Certificate ("a server MAY also choose not to send a
+// "CertificateStatus" message, even if has received a "status_request"
+// extension", RFC 6066, Section 8) and returns the message after it.
+func (hs *clientHandshakeTLS12) readCertificateStatus() ([]byte, error) {
+	msg, err := hs.r.next()
+	if err != nil || len(msg) == 0 || MsgType(msg[0]) != TypeCertificateStatus {
+		return msg, err
+	}
+	// "If a server returns a "CertificateStatus" message, then the server
+	// MUST have included an extension of type "status_request" with empty
+	// "extension_data" in the extended server hello" (RFC 6066, Section 8).
+	if !hs.sh.OCSPStapling {
+		return nil, alert.Wrap(alert.UnexpectedMessage, errors.New("tls: certificate_status without status_request in the server_hello"))
+	}
+	cs := new(CertificateStatus)
+	if err := cs.Unmarshal(msg); err != nil {
+		return nil, err
+	}
+	hs.messages = append(hs.messages, msg...)
+	hs.state.OCSPResponse = cs.OCSPResponse
+	return hs.r.next()
+}
+
 // readServerKeyExchange checks the server's ephemeral ECDH parameters and
 // their signature (RFC 8422, Section 5.4; RFC 5246, Section 7.4.3) and
 // computes the premaster secret. It runs even with InsecureSkipVerify.
 func (hs *clientHandshakeTLS12) readServerKeyExchange() error {
-	msg, err := hs.r.read(TypeServerKeyExchange)
+	msg, err := hs.readCertificateStatus()
 	if err != nil {
+		return err
+	}
+	if err := expectType(msg, TypeServerKeyExchange); err != nil {
 		return err
 	}
 	ske := new(ServerKeyExchange)

@@ -103,6 +103,7 @@ func TestTLS12Checks(t *testing.T) {
 
 		// Message order (RFC 5246, Section 7.3).
 		{"no-server-key-exchange", func(s *server12) { s.skipSKE = true }, nil, alert.UnexpectedMessage},
+		{"certificate-status-without-status-request", func(s *server12) { s.ocsp = []byte("an OCSP response") }, nil, alert.UnexpectedMessage},
 		{"hello-requests-ignored", func(s *server12) { s.hellosBefore = map[int]int{0: 1, 2: 2, 4: 1} }, nil, 0},
 		{"hello-request-flood", func(s *server12) { s.hellosBefore = map[int]int{1: 3, 2: 2} }, nil, alert.UnexpectedMessage},
 
@@ -137,5 +138,23 @@ func TestTLS12Checks(t *testing.T) {
 			require.False(t, ae.Remote)
 			require.Equal(t, tc.wantAlert, ae.Alert.Description, "got %v", err)
 		})
+	}
+}
+
+// A CertificateStatus after the Certificate is optional even when the
+// server answered status_request (RFC 6066, Section 8); its response is
+// reported in the State, with the server's signature scheme and
+// tls-unique.
+func TestClientTLS12CertificateStatus(t *testing.T) {
+	t.Parallel()
+	for _, ocsp := range [][]byte{[]byte("an OCSP response"), nil} {
+		s := newServer12(t)
+		s.editSH = func(sh *ServerHello) { sh.OCSPStapling = true }
+		s.ocsp = ocsp
+		st, err := s.run(testConfig12())
+		require.NoError(t, err)
+		require.Equal(t, ocsp, st.OCSPResponse)
+		require.Equal(t, s.scheme, st.PeerSignatureScheme)
+		require.Len(t, st.TLSUnique, 12, "the client's Finished verify_data")
 	}
 }

@@ -81,6 +81,7 @@ type server12 struct {
 	hellosBefore map[int]int
 	pushed       int
 	skipSKE      bool
+	ocsp         []byte // a CertificateStatus after the Certificate, when set
 
 	editSH       func(*ServerHello)
 	presign      func(*ServerKeyExchange)
@@ -201,6 +202,9 @@ func (s *server12) firstFlight() {
 	s.push(s.sh)
 	cert := certs12()[s.cert]
 	s.push(&CertificateTLS12{Certificates: cert.Certificate})
+	if s.ocsp != nil {
+		s.push(&CertificateStatus{OCSPResponse: s.ocsp})
+	}
 	if !s.skipSKE {
 		s.pushRaw(s.serverKeyExchange(cert.PrivateKey.(crypto.Signer)))
 	}

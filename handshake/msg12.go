@@ -228,3 +228,40 @@ func (m *ClientKeyExchange) Unmarshal(msg []byte) error {
 	*m = ClientKeyExchange{Public: ownBytes(public)}
 	return nil
 }
+
+// CertificateStatus is the message a TLS 1.2 server may send after its
+// Certificate when it answered status_request: "struct {
+// CertificateStatusType status_type; select (status_type) { case ocsp:
+// OCSPResponse; } response; } CertificateStatus;" with "opaque
+// OCSPResponse<1..2^24-1>" (RFC 6066, Section 8). Only the ocsp type
+// exists, so any other is a decode_error.
+type CertificateStatus struct {
+	OCSPResponse []byte
+}
+
+// Marshal returns the whole CertificateStatus message.
+func (m *CertificateStatus) Marshal() ([]byte, error) {
+	if len(m.OCSPResponse) == 0 {
+		return nil, invalidField(TypeCertificateStatus, "empty OCSP response")
+	}
+	return marshalMessage(TypeCertificateStatus, func(b *cryptobyte.Builder) {
+		b.AddUint8(statusTypeOCSP)
+		b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(m.OCSPResponse) })
+	})
+}
+
+// Unmarshal parses a whole CertificateStatus message.
+func (m *CertificateStatus) Unmarshal(msg []byte) error {
+	body, err := readMessage(msg, TypeCertificateStatus)
+	if err != nil {
+		return err
+	}
+	var statusType uint8
+	var resp cryptobyte.String
+	if !body.ReadUint8(&statusType) || statusType != statusTypeOCSP ||
+		!body.ReadUint24LengthPrefixed(&resp) || resp.Empty() || !body.Empty() {
+		return malformed(TypeCertificateStatus)
+	}
+	m.OCSPResponse = ownBytes(resp)
+	return nil
+}

@@ -33,6 +33,7 @@ func samples12() []msg12 {
 		&ClientKeyExchange{Public: bytes.Repeat([]byte{7}, 32)},
 		&HelloRequest{},
 		&ServerHelloDone{},
+		&CertificateStatus{OCSPResponse: []byte("an OCSP response")},
 	}
 }
 
@@ -120,6 +121,9 @@ func TestMessages12Reject(t *testing.T) {
 		{"cr-no-authorities", new(CertificateRequestTLS12), body12(TypeCertificateRequest, seq(u8(64), u16(4, 3))), alert.DecodeError},
 		{"cke-empty", new(ClientKeyExchange), body12(TypeClientKeyExchange, u8()), alert.DecodeError},
 		{"cke-trailing", new(ClientKeyExchange), body12(TypeClientKeyExchange, seq(u8(1), raw(1))), alert.DecodeError},
+		{"status-not-ocsp", new(CertificateStatus), body12(TypeCertificateStatus, seq(raw(2), u24(1))), alert.DecodeError},
+		{"status-empty-response", new(CertificateStatus), body12(TypeCertificateStatus, seq(raw(1), u24())), alert.DecodeError},
+		{"status-trailing", new(CertificateStatus), body12(TypeCertificateStatus, seq(raw(1), u24(1), raw(0))), alert.DecodeError},
 		{"wrong-type", new(ServerKeyExchange), body12(TypeClientKeyExchange, u8(1)), alert.UnexpectedMessage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

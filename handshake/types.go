@@ -20,6 +20,7 @@ const (
 	TypeCertificateVerify   MsgType = 15
 	TypeClientKeyExchange   MsgType = 16 // TLS 1.2 only
 	TypeFinished            MsgType = 20
+	TypeCertificateStatus   MsgType = 22 // TLS 1.2 only (RFC 6066, Section 8)
 	TypeKeyUpdate           MsgType = 24
 	TypeMessageHash         MsgType = 254
 )
@@ -38,6 +39,7 @@ var msgNames = map[MsgType]string{
 	TypeCertificateVerify:   "certificate_verify",
 	TypeClientKeyExchange:   "client_key_exchange",
 	TypeFinished:            "finished",
+	TypeCertificateStatus:   "certificate_status",
 	TypeKeyUpdate:           "key_update",
 	TypeMessageHash:         "message_hash",
 }

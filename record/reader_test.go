@@ -254,3 +254,24 @@ func TestReaderGrowsForOpener(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, big, rec.Payload)
 }
+
+// A first record of an unknown type is a NotTLSError carrying the header
+// (a plaintext HTTP server's "HTTP/"); a later one is an ordinary
+// unexpected_message.
+func TestReaderFirstRecordNotTLS(t *testing.T) {
+	t.Parallel()
+	rd := record.NewReader(bytes.NewReader([]byte("HTTP/1.1 400 Bad Request\r\n\r\n")))
+	_, err := rd.ReadRecord()
+	var notTLS *record.NotTLSError
+	require.ErrorAs(t, err, &notTLS)
+	require.Equal(t, "HTTP/", string(notTLS.Header[:]))
+	requireAlert(t, err, alert.UnexpectedMessage)
+	require.EqualError(t, err, "tls: first record does not look like a TLS handshake (unexpected_message)")
+
+	rd = record.NewReader(bytes.NewReader(append(seal(plain, hsMsg), "HTTP/1.1 400"...)))
+	_, err = rd.ReadRecord()
+	require.NoError(t, err)
+	_, err = rd.ReadRecord()
+	requireAlert(t, err, alert.UnexpectedMessage)
+	require.False(t, errors.As(err, &notTLS), "only the first record gets the not-TLS diagnosis")
+}
