@@ -63,7 +63,8 @@ type Config struct {
 	SignatureSchemes []tls.SignatureScheme
 	// ClientSignatureSchemes lists the schemes a client certificate may
 	// sign with, in preference order; nil means the SignatureSchemes
-	// default.
+	// default. A certificate's own SupportedSignatureAlgorithms, when set,
+	// replaces it for that certificate, as in crypto/tls.
 	ClientSignatureSchemes []tls.SignatureScheme
 	// MaxFragment caps the plaintext of each record we send, 64 to 16384
 	// bytes; zero means 16384 (RFC 8446, Section 5.1). A probe uses it to

@@ -345,23 +345,34 @@ func TestVerifyConnection(t *testing.T) {
 	}
 }
 
-// TestVerifyConnectionAlert: an error that wraps an alert.Description sends
-// that alert, and the handshake error wraps the callback's error; the
-// state it sees has the server's certificate.
-func TestVerifyConnectionAlert(t *testing.T) {
+// A certificate's SupportedSignatureAlgorithms restricts what its key signs
+// (crypto/tls's field): a P-256 key limited to ecdsa_secp384r1_sha384 cannot
+// answer a TLS 1.3 request, so the client sends no certificate.
+func TestClientCertificateSupportedSignatureAlgorithms(t *testing.T) {
 	t.Parallel()
-	s := serveGo(t, serverConfig(t, "rsa"), echo)
-	var seen tls.ConnectionState
-	cfg := clientConfig(t)
-	reject := fmt.Errorf("pinned key mismatch: %w", alert.CertificateUnknown)
-	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-		seen = cs
-		return reject
+	p := getPKI(t)
+	for _, tc := range []struct {
+		schemes []tls.SignatureScheme
+		ok      bool
+	}{
+		{[]tls.SignatureScheme{tls.ECDSAWithP256AndSHA256}, true},
+		{[]tls.SignatureScheme{tls.ECDSAWithP384AndSHA384}, false},
+	} {
+		scfg := serverConfig(t, "ecdsa")
+		scfg.ClientAuth = tls.RequireAndVerifyClientCert
+		scfg.ClientCAs = p.roots
+		s := serveGo(t, scfg, echo)
+		cfg := clientConfig(t)
+		cert := p.client
+		cert.SupportedSignatureAlgorithms = tc.schemes
+		cfg.Certificates = []tls.Certificate{cert}
+		c, err := dialGo(t, s, cfg)
+		require.NoError(t, err)
+		if tc.ok {
+			roundTrip(t, c, "restricted certificate")
+			continue
+		}
+		_, err = c.Read(make([]byte, 1))
+		require.ErrorIs(t, err, alert.CertificateRequired, "%v", tc.schemes)
 	}
-	_, err := dialGo(t, s, cfg)
-	require.ErrorIs(t, err, alert.CertificateUnknown)
-	require.ErrorIs(t, err, reject)
-	require.NotErrorIs(t, err, alert.BadCertificate)
-	require.Len(t, seen.PeerCertificates, 1)
-	require.EqualError(t, s.nextErr(t), "remote error: tls: unknown certificate")
 }

@@ -264,11 +264,14 @@ func TestIgnoredExtensions(t *testing.T) {
 
 // TestCertificateEntryUnsolicited: status_request and SCT answers in a
 // CertificateEntry are refused when our ClientHello asked for neither
-// (RFC 8446, Section 4.4.2), as readCertificate applies it.
+// (RFC 8446, Section 4.4.2), as readCertificate applies it, and accepted
+// when it asked, as it does by default.
 func TestCertificateEntryUnsolicited(t *testing.T) {
 	t.Parallel()
 	ch, err := newClientHello(testConfig())
 	require.NoError(t, err)
+	asked := *ch.hello
+	ch.hello.RequestOCSP, ch.hello.RequestSCTs = false, false
 	for _, ext := range [][]byte{
 		msgExt(ExtStatusRequest, msgHex(t, "01 000001 30")),
 		msgExt(ExtSCT, msgU16Vec(msgU16Vec([]byte{1}))),
@@ -282,5 +285,6 @@ func TestCertificateEntryUnsolicited(t *testing.T) {
 		ct := new(CertificateTLS13)
 		require.NoError(t, ct.Unmarshal(msgFrame(TypeCertificate, b.BytesOrPanic())))
 		require.ErrorIs(t, ch.hello.CheckSolicited(ct.Entries[0].Extensions), alert.UnsupportedExtension)
+		require.NoError(t, asked.CheckSolicited(ct.Entries[0].Extensions))
 	}
 }

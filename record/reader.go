@@ -235,7 +235,7 @@ func (r *Reader) checkEmpty(typ ContentType, n int) error {
 	}
 	r.empty++
 	if r.empty > maxEmptyRecords {
-		r.err = alert.Wrap(alert.UnexpectedMessage, errors.New("tls: too many consecutive empty records"))
+		r.err = alert.Wrap(alert.UnexpectedMessage, errors.New("tls: too many empty records without application data"))
 		return r.err
 	}
 	return nil
