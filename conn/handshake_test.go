@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/tlsrecord/tlsrecord/alert"
 	"github.com/tlsrecord/tlsrecord/conn"
+	"github.com/tlsrecord/tlsrecord/record"
 )
 
 func TestSuitesAgainstGo(t *testing.T) {
@@ -374,5 +376,55 @@ func TestClientCertificateSupportedSignatureAlgorithms(t *testing.T) {
 		}
 		_, err = c.Read(make([]byte, 1))
 		require.ErrorIs(t, err, alert.CertificateRequired, "%v", tc.schemes)
+	}
+}
+
+// MaxFragment caps the plaintext of every record we send: 1000 bytes go out
+// as ten records of at most 100 (plus TLS 1.3's content type and tag).
+func TestMaxFragment(t *testing.T) {
+	t.Parallel()
+	s := serveGo(t, serverConfig(t, "ecdsa"), echo)
+	var mu sync.Mutex
+	var sizes []int
+	cfg := clientConfig(t)
+	cfg.MaxFragment = 100
+	cfg.Trace = &conn.Trace{RecordWritten: func(r conn.RecordInfo) {
+		if r.Inner == record.ApplicationData {
+			mu.Lock()
+			sizes = append(sizes, r.Length)
+			mu.Unlock()
+		}
+	}}
+	c, err := dialGo(t, s, cfg)
+	require.NoError(t, err)
+	roundTrip(t, c, strings.Repeat("x", 1000))
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, sizes, 10)
+	for _, n := range sizes {
+		require.Equal(t, 100+1+16, n, "100 bytes, the content type, the AEAD tag")
+	}
+}
+
+// Knob values that cannot work fail before any byte is sent.
+func TestConfigKnobsRejected(t *testing.T) {
+	t.Parallel()
+	for name, edit := range map[string]func(*conn.Config){
+		"MaxFragment too small":  func(c *conn.Config) { c.MaxFragment = 63 },
+		"MaxFragment too large":  func(c *conn.Config) { c.MaxFragment = 16385 },
+		"KeyShareGroups unknown": func(c *conn.Config) { c.KeyShareGroups = []tls.CurveID{tls.CurveP521} },
+		"KeyShareGroups not enabled": func(c *conn.Config) {
+			c.CurvePreferences = []tls.CurveID{tls.X25519}
+			c.KeyShareGroups = []tls.CurveID{tls.CurveP256}
+		},
+	} {
+		client, server := net.Pipe()
+		cfg := &conn.Config{InsecureSkipVerify: true}
+		edit(cfg)
+		err := conn.Client(client, cfg).Handshake()
+		require.Error(t, err, name)
+		require.Contains(t, err.Error(), "tls: ", name)
+		client.Close()
+		server.Close()
 	}
 }

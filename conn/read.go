@@ -96,13 +96,6 @@ func (c *Conn) readRecordLocked(handshaking bool, dst []byte) error {
 	if f := c.trace.RecordRead; f != nil {
 		f(RecordInfo{Outer: rec.Header.Type, Inner: rec.Type, Length: rec.Header.Length, Seq: rec.Seq, Protected: rec.Protected})
 	}
-	// TLS 1.2: once the ServerHello fixed the version, every record
-	// carries it: "version: The version of the protocol being employed"
-	// (RFC 5246, Section 6.2.1); protocol_version otherwise (alert policy,
-	// package alert). TLS 1.3 ignores the field (RFC 8446, Section 5.1).
-	if c.negotiatedVersion() == record.VersionTLS12 && rec.Header.Version != record.VersionTLS12 {
-		return c.abort(alert.Wrap(alert.ProtocolVersion, fmt.Errorf("tls: TLS 1.2 record with version %#04x", rec.Header.Version)), handshaking)
-	}
 	// "Handshake messages MUST NOT be interleaved with other record types"
 	// (RFC 8446, Section 5.1). TLS 1.2 allows it ("Data of different TLS
 	// record layer content types MAY be interleaved", RFC 5246, Section

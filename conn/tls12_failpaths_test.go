@@ -165,5 +165,5 @@ func TestTLS12RecordVersionChecked(t *testing.T) {
 	p := startPeer12(t, tls.VersionTLS12, testpeer.Scenario{}, wrong)
 	_, err := dialTestpeer(t, p, peerConfig(p))
 	requireLocalAlert(t, p, err, alert.ProtocolVersion)
-	require.ErrorContains(t, err, "record with version 0x0301")
+	require.ErrorContains(t, err, "record version 0x0301")
 }

@@ -84,6 +84,9 @@ func (t transport) SetVersion(v uint16) error {
 	t.c.stateMu.Lock()
 	t.c.version = v
 	t.c.stateMu.Unlock()
+	if v == record.VersionTLS12 {
+		t.c.rd.RequireVersion(record.VersionTLS12)
+	}
 	// Only the initial ClientHello may carry 0x0301; every later record
 	// says 0x0303 (RFC 8446, Section 5.1), crypto/tls checks it.
 	if !t.c.wr.Sealer().Protected() {

@@ -42,7 +42,7 @@ func TestBoGo(t *testing.T) {
 		// The one exception to the CI=true rule: CI cannot fetch and build
 		// BoringSSL's runner, so this test skips there too.
 		t.Skipf("BOGO_RUNNER is not set: build BoringSSL's ssl/test/runner at %s outside this repository "+
-			"(`go test -c -o runner.test` in that directory) and set BOGO_RUNNER to the binary; see this file's package doc", RunnerCommit)
+			"(`go test -c -o runner.test` in that directory) and set BOGO_RUNNER to the binary (internal/bogo/doc.go and the README show the commands)", RunnerCommit)
 	}
 	dir := t.TempDir()
 	shim := filepath.Join(dir, "shim")

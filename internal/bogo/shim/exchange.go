@@ -60,6 +60,12 @@ func runConnection(raw net.Conn, cfg *shimConfig, tc *conn.Config) error {
 	if err := cfg.writeAndEcho(c); err != nil {
 		return err
 	}
+	if cfg.implicitHandshake {
+		// The first Read or Write ran the handshake.
+		if err := cfg.checkState(c.State(), c.ConnectionState()); err != nil {
+			return err
+		}
+	}
 	if err := cfg.checkSession(c, int(tickets.Load())); err != nil {
 		return err
 	}
