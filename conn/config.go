@@ -102,6 +102,30 @@ type Config struct {
 	// ExportKeyingMaterial then fails (RFC 7627, Section 5.4). By default
 	// the handshake fails with handshake_failure.
 	AllowNoExtendedMasterSecret bool
+	// ClientSessionCache, when set, stores TLS 1.3 session tickets and
+	// offers them for resumption (PSK with (EC)DHE, RFC 8446, Section 2.2;
+	// no 0-RTT). The key is ServerName, or the address when it is empty.
+	// Nil disables resumption. TLS 1.2 sessions are never resumed.
+	ClientSessionCache ClientSessionCache
+	// ReuseSessionTickets lets a ticket that resumed a connection stay in
+	// the cache for further ones. By default a ticket leaves the cache when
+	// a connection takes it, and the server's new tickets replace it:
+	// "Clients SHOULD NOT reuse a ticket for multiple connections" (RFC
+	// 8446, Appendix C.4).
+	ReuseSessionTickets bool
+	// RecordSizeLimit, when not 0, is sent as record_size_limit (RFC 8449):
+	// 64..16385, the largest protected record the server may send us (in
+	// TLS 1.3 the whole TLSInnerPlaintext, content type and padding
+	// included, so L allows L-1 content bytes; a TLS 1.2 server reads a
+	// value above 2^14 as 2^14). A larger record from the server fails
+	// with record_overflow. The server's own value caps what we send.
+	RecordSizeLimit int
+	// Padding, when set, chooses how many zero bytes pad each TLS 1.3
+	// record we protect (RFC 8446, Section 5.4), given its content type and
+	// content length: to hide lengths, e.g. pad to a multiple of a block.
+	// The padding is clamped to the record limit (2^14+1 or the server's
+	// record_size_limit). Nil means none. TLS 1.2 records are not padded.
+	Padding func(contentType record.ContentType, length int) int
 	// DisableCloseNotifyReply stops the automatic answer to a TLS 1.2
 	// close_notify (RFC 5246, Section 7.2.1): the caller sends its own with
 	// CloseWrite, Shutdown or Close, and may write before that.
@@ -157,6 +181,10 @@ func (c *Config) handshakeConfig() (*handshake.Config, error) {
 
 		AllowNoExtendedMasterSecret: c.AllowNoExtendedMasterSecret,
 	}
+	if err := c.checkRecordSizes(); err != nil {
+		return nil, err
+	}
+	hc.RecordSizeLimit = uint16(c.RecordSizeLimit)
 	if hc.Rand == nil {
 		hc.Rand = rand.Reader
 	}
@@ -213,4 +241,14 @@ func groups(prefs []tls.CurveID) []handshake.CurveID {
 		}
 	}
 	return out
+}
+
+// checkRecordSizes checks RecordSizeLimit: "Endpoints MUST
+// NOT send a "record_size_limit" extension with a value smaller than 64"
+// and "TLS 1.3 uses a limit of 2^14+1 octets" (RFC 8449, Section 4).
+func (c *Config) checkRecordSizes() error {
+	if l := c.RecordSizeLimit; l != 0 && (l < 64 || l > record.MaxInnerPlaintextTLS13) {
+		return fmt.Errorf("tls: RecordSizeLimit %d is outside 64..16385", l)
+	}
+	return nil
 }

@@ -88,6 +88,13 @@ type Config struct {
 	KeyLogWriter     io.Writer
 	Rand             io.Reader
 	Time             func() time.Time
+	// Session, when set, is offered for TLS 1.3 resumption (psk_dhe_ke,
+	// RFC 8446, Section 4.2.11) if it is for ServerName, within its
+	// lifetime, and its suite's hash is among the suites offered.
+	Session *Session
+	// RecordSizeLimit, when not 0, is sent as record_size_limit (RFC 8449)
+	// and caps the protected records the server may send; conn enforces it.
+	RecordSizeLimit uint16
 	// AllowNoExtendedMasterSecret lets a TLS 1.2 handshake go on with a
 	// server that does not answer extended_master_secret (RFC 7627). The
 	// connection's ExportKeyingMaterial then refuses to work.
@@ -105,6 +112,12 @@ type State struct {
 	VerifiedChains     [][]*x509.Certificate
 	HelloRetryRequest  bool
 	ClientRandom       []byte
+	// DidResume says a TLS 1.3 handshake resumed Config.Session with its
+	// PSK; PeerCertificates and VerifiedChains are then the original ones.
+	DidResume bool
+	// PeerRecordSizeLimit is the server's record_size_limit (RFC 8449), 0
+	// when it sent none.
+	PeerRecordSizeLimit uint16
 	// PeerSignatureScheme is the scheme of the server's signature: its
 	// CertificateVerify (TLS 1.3) or ServerKeyExchange (TLS 1.2).
 	PeerSignatureScheme SignatureScheme
@@ -123,6 +136,9 @@ type State struct {
 	ClientSecret   []byte
 	ServerSecret   []byte
 	ExporterSecret []byte
+	// ResumptionSecret is TLS 1.3's resumption_master_secret (RFC 8446,
+	// Section 7.1), from which each ticket's PSK derives.
+	ResumptionSecret []byte
 
 	// TLS 1.2: whether the master secret is the extended one (RFC 7627)
 	// and the server answered renegotiation_info (RFC 5746), and what the
@@ -188,6 +204,7 @@ type clientHello struct {
 	hello   *ClientHello
 	msg     []byte         // the whole message as sent
 	shares  []*ClientShare // TLS 1.3 key shares
+	session *Session       // the session offered for resumption, or nil
 	offer13 bool
 	offer12 bool
 }
@@ -243,12 +260,18 @@ func newClientHello(cfg *Config) (*clientHello, error) {
 		SignatureAlgorithms:     schemes,
 		SignatureAlgorithmsCert: schemes,
 		ALPNProtocols:           cfg.NextProtos,
+		RecordSizeLimit:         cfg.RecordSizeLimit,
 		// As crypto/tls's client: ask for the leaf's OCSP response and
 		// SCTs, which ConnectionState reports (they are not checked).
 		RequestOCSP: true,
 		RequestSCTs: true,
 	}
 	ch.addVersionExtensions()
+	if ch.offer13 && cfg.Session.offerable(cfg, suites) {
+		ch.session = cfg.Session
+		ch.msg, err = marshalWithPSK(ch.hello, ch.session, cfg.Time(), nil)
+		return ch, err
+	}
 	if ch.msg, err = ch.hello.Marshal(); err != nil {
 		return nil, alert.Wrap(alert.InternalError, err)
 	}
@@ -489,4 +512,12 @@ func (cfg *Config) clientCertificate(version uint16, cas [][]byte, schemes []Sig
 		}
 	}
 	return nil, nil
+}
+
+// RecordSizeLimiter is implemented by a Transport that applies the
+// server's record_size_limit (RFC 8449) to the protected records it sends
+// from the moment the handshake learns it: the TLS 1.3 EncryptedExtensions
+// or the TLS 1.2 ServerHello.
+type RecordSizeLimiter interface {
+	SetPeerRecordSizeLimit(limit int)
 }

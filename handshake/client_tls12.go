@@ -100,6 +100,12 @@ func (hs *clientHandshakeTLS12) processServerHello(sh *ServerHello, msg []byte) 
 	hs.state.SignedCertificateTimestamps = sh.SCTs
 	hs.state.ExtendedMasterSecret = sh.ExtendedMasterSecret
 	hs.state.SecureRenegotiation = sh.SecureRenegotiation
+	hs.state.PeerRecordSizeLimit = sh.RecordSizeLimit
+	// The limit binds our protected records, the first of which is our
+	// Finished (RFC 8449, Section 4).
+	if l, ok := hs.t.(RecordSizeLimiter); ok && sh.RecordSizeLimit != 0 {
+		l.SetPeerRecordSizeLimit(int(sh.RecordSizeLimit))
+	}
 	return nil
 }
 

@@ -32,12 +32,14 @@ type clientHandshakeTLS13 struct {
 	serverHS    []byte // server_handshake_traffic_secret
 	master      MasterSecret
 	serverCerts [][]byte
+	session     *Session // offered for resumption, nil once dropped
+	usingPSK    bool     // the server accepted it
 }
 
 // newClientHandshakeTLS13 continues the handshake ch began once the
 // ServerHello selected TLS 1.3.
 func newClientHandshakeTLS13(t Transport, cfg *Config, ch *clientHello) *clientHandshakeTLS13 {
-	hs := &clientHandshakeTLS13{t: t, cfg: cfg, hello: ch.hello, shares: ch.shares}
+	hs := &clientHandshakeTLS13{t: t, cfg: cfg, hello: ch.hello, shares: ch.shares, session: ch.session}
 	hs.state.ClientRandom = ch.hello.Random
 	hs.state.ServerName = cfg.ServerName
 	hs.transcript = NewTranscriptBuffered()
@@ -71,9 +73,9 @@ func (hs *clientHandshakeTLS13) handshake(sh *ServerHello, msg []byte) (*State, 
 	return &hs.state, nil
 }
 
-// pskModeDHE is psk_dhe_ke (RFC 8446, Section 4.2.9): we offer no PSK, but
-// servers only issue tickets to clients that list a mode.
-const pskModeDHE = 1
+// pskModeDHE is psk_dhe_ke (RFC 8446, Section 4.2.9), the only mode we
+// offer: a resumed handshake always has a fresh (EC)DHE key share.
+const pskModeDHE = PSKModeDHE
 
 // initialShareGroups picks the key shares of the first ClientHello: the
 // hybrid X25519MLKEM768 and X25519 when both are enabled, as crypto/tls
@@ -119,10 +121,21 @@ func (hs *clientHandshakeTLS13) keyShares() []KeyShare {
 	return out
 }
 
+// writeHello sends the second ClientHello; a PSK still offered gets a
+// fresh age and a binder over the transcript so far: "When the server
+// responds with a HelloRetryRequest ... the client ... MUST update the
+// "obfuscated_ticket_age" ... and ... recompute the binder values" (RFC
+// 8446, Sections 4.1.2 and 4.2.11.2).
 func (hs *clientHandshakeTLS13) writeHello() error {
-	msg, err := hs.hello.Marshal()
+	var msg []byte
+	var err error
+	if hs.session != nil {
+		msg, err = marshalWithPSK(hs.hello, hs.session, hs.cfg.Time(), hs.transcript)
+	} else if msg, err = hs.hello.Marshal(); err != nil {
+		err = alert.Wrap(alert.InternalError, err)
+	}
 	if err != nil {
-		return alert.Wrap(alert.InternalError, err)
+		return err
 	}
 	hs.transcript.Write(msg)
 	if err := hs.t.WriteMessage(msg); err != nil {
@@ -268,6 +281,13 @@ func (hs *clientHandshakeTLS13) retryHello(hrr *ServerHello) (*ServerHello, erro
 	if !changed {
 		return nil, alert.Wrap(alert.IllegalParameter, errors.New("tls: HelloRetryRequest changes nothing"))
 	}
+	// A PSK whose hash is not the selected suite's cannot be used: "the
+	// client SHOULD omit any PSKs ... that are not compatible with the
+	// server's indicated cipher suite" (RFC 8446, Section 4.1.4).
+	if hs.session != nil && hs.session.suite.Hash != hs.suite.Hash {
+		hs.session = nil
+		hs.hello.dropPSK()
+	}
 	// The dummy change_cipher_spec goes "immediately after its first
 	// ClientHello" or before the second flight; with an HRR we send it
 	// before the second ClientHello, as crypto/tls does (Appendix D.4).
@@ -305,6 +325,9 @@ func (hs *clientHandshakeTLS13) sendDummyCCS() error {
 // processServerHello derives the handshake traffic secrets from the key
 // share the server chose (RFC 8446, Sections 4.2.8 and 7.1).
 func (hs *clientHandshakeTLS13) processServerHello(sh *ServerHello) error {
+	if err := hs.acceptPSK(sh); err != nil {
+		return err
+	}
 	// "This value MUST be in the same group as the KeyShareEntry value
 	// offered by the client that the server has selected" (RFC 8446,
 	// Section 4.2.8).
@@ -322,7 +345,7 @@ func (hs *clientHandshakeTLS13) processServerHello(sh *ServerHello) error {
 		return err
 	}
 	hs.state.CurveID = share.Group()
-	hs.hsSecret = NewEarlySecret(hs.suite, nil).HandshakeSecret(shared)
+	hs.hsSecret = hs.earlySecret().HandshakeSecret(shared)
 	th := hs.transcript.Sum()
 	hs.clientHS = hs.hsSecret.ClientTrafficSecret(th)
 	hs.serverHS = hs.hsSecret.ServerTrafficSecret(th)
@@ -362,12 +385,25 @@ func (hs *clientHandshakeTLS13) readEncryptedExtensions() error {
 		return err
 	}
 	hs.state.NegotiatedProtocol = ee.ALPNProtocol
+	hs.state.PeerRecordSizeLimit = ee.RecordSizeLimit
+	// The server's record_size_limit caps the records we send from now on,
+	// our Finished included (RFC 8449, Section 4).
+	if l, ok := hs.t.(RecordSizeLimiter); ok && ee.RecordSizeLimit != 0 {
+		l.SetPeerRecordSizeLimit(int(ee.RecordSizeLimit))
+	}
 	return nil
 }
 
 // readCertificate reads an optional CertificateRequest and the server's
 // Certificate, and verifies the chain (RFC 8446, Sections 4.3.2 and 4.4.2).
+// A resumed handshake has neither: "Servers which are authenticating with
+// a PSK MUST NOT send the CertificateRequest message in the main handshake"
+// (Section 4.3.2), and Finished follows EncryptedExtensions, so any of
+// them is an unexpected_message when Finished is read.
 func (hs *clientHandshakeTLS13) readCertificate() error {
+	if hs.usingPSK {
+		return nil
+	}
 	msg, err := hs.t.ReadMessage()
 	if err != nil {
 		return err
@@ -424,6 +460,11 @@ func (hs *clientHandshakeTLS13) readCertificate() error {
 // transcript (RFC 8446, Section 4.4.3). It runs even with
 // InsecureSkipVerify: the key in the leaf must still have signed.
 func (hs *clientHandshakeTLS13) readCertificateVerify() error {
+	if hs.usingPSK {
+		// The caller's check of the connection still runs on resumption,
+		// over the original certificates, as crypto/tls does.
+		return hs.cfg.verifyConnection(&hs.state)
+	}
 	msg, err := hs.readMessage(TypeCertificateVerify)
 	if err != nil {
 		return err
@@ -495,6 +536,9 @@ func (hs *clientHandshakeTLS13) sendClientFlight() error {
 	if err := hs.t.SetWriteKeys(cipher.NewTLS13(hs.suite, hs.state.ClientSecret)); err != nil {
 		return err
 	}
+	// resumption_master_secret hashes ClientHello...client Finished (RFC
+	// 8446, Section 7.1).
+	hs.state.ResumptionSecret = hs.master.ResumptionSecret(hs.transcript.Sum())
 	hs.state.Version = record.VersionTLS13
 	return hs.t.Flush()
 }

@@ -17,6 +17,7 @@ import (
 // next for the message to return, given the ClientHellos sent so far.
 type scriptedTransport struct {
 	hellos []*ClientHello
+	raw    [][]byte // the ClientHellos as sent
 	sent   []MsgType
 	ccs    int
 	next   func(s *scriptedTransport, step int) []byte
@@ -40,6 +41,7 @@ func (s *scriptedTransport) WriteMessage(msg []byte) error {
 			return err
 		}
 		s.hellos = append(s.hellos, ch)
+		s.raw = append(s.raw, msg)
 	}
 	return nil
 }

@@ -404,6 +404,8 @@ func (m *ClientHello) Offers(ext uint16) bool {
 		return len(m.KeyShares) > 0
 	case ExtRenegotiationInfo:
 		return m.SecureRenegotiation
+	case ExtPreSharedKey:
+		return len(m.PSKIdentities) > 0
 	}
 	return false
 }

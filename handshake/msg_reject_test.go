@@ -65,7 +65,8 @@ func TestServerHelloRejects(t *testing.T) {
 	runRejectCases(t, []rejectCase{
 		{"tls13 duplicate key_share", sh(ks, sv, ks), &ServerHello{}, alert.DecodeError},
 		{"tls13 duplicate supported_versions", sh(sv, ks, sv), &ServerHello{}, alert.DecodeError},
-		{"tls13 unsolicited pre_shared_key", sh(sv, ks, msgExt(ExtPreSharedKey, msgHex(t, "0000"))), &ServerHello{}, alert.UnsupportedExtension},
+		{"tls13 short pre_shared_key", sh(sv, ks, msgExt(ExtPreSharedKey, msgHex(t, "00"))), &ServerHello{}, alert.DecodeError},
+		{"pre_shared_key in a HelloRetryRequest", hr(sv, msgExt(ExtPreSharedKey, msgHex(t, "0000"))), &ServerHello{}, alert.IllegalParameter},
 		{"tls13 unknown extension", sh(sv, ks, msgExt(0xfafa, nil)), &ServerHello{}, alert.UnsupportedExtension},
 		{"tls13 ALPN is not a ServerHello extension", sh(sv, ks, alpn), &ServerHello{}, alert.IllegalParameter},
 		{"tls13 cookie outside a HelloRetryRequest", sh(sv, ks, msgExt(ExtCookie, msgU16Vec([]byte{1}))), &ServerHello{}, alert.IllegalParameter},
@@ -88,6 +89,8 @@ func TestServerHelloRejects(t *testing.T) {
 		{"tls12 ALPN with an empty protocol", sh(msgExt(ExtALPN, msgU16Vec(msgU8Vec()))), &ServerHello{}, alert.DecodeError},
 		{"tls12 empty SCT", sh(msgExt(ExtSCT, msgU16Vec(msgHex(t, "0000")))), &ServerHello{}, alert.DecodeError},
 		{"tls12 truncated renegotiation_info", sh(msgExt(ExtRenegotiationInfo, msgHex(t, "02 00"))), &ServerHello{}, alert.DecodeError},
+		{"tls12 record_size_limit below 64", sh(msgExt(ExtRecordSizeLimit, msgHex(t, "003f"))), &ServerHello{}, alert.IllegalParameter},
+		{"tls12 short record_size_limit", sh(msgExt(ExtRecordSizeLimit, msgHex(t, "40"))), &ServerHello{}, alert.DecodeError},
 		{"session id of 33 bytes", msgFrame(TypeServerHello, msgHex(t, "0303"), msgSeq(32, 0), msgU8Vec(msgSeq(33, 0)), msgHex(t, "1301 00")), &ServerHello{}, alert.DecodeError},
 		{"extension block overruns", msgFrame(TypeServerHello, head(msgSeq(32, 0)), msgHex(t, "0010 002b 0002 0304")), &ServerHello{}, alert.DecodeError},
 		{"bytes after the extension block", msgFrame(TypeServerHello, head(msgSeq(32, 0)), msgBlock(sv, ks), []byte{0}), &ServerHello{}, alert.DecodeError},
@@ -194,6 +197,14 @@ func TestClientHelloRejects(t *testing.T) {
 	sni := func(names ...[]byte) []byte { return msgExt(ExtServerName, msgU16Vec(names...)) }
 	host := func(name string) []byte { return msgCat([]byte{0}, msgU16Vec([]byte(name))) }
 	share := func(group string) []byte { return msgCat(msgHex(t, group), msgU16Vec(msgSeq(32, 0))) }
+	// psk is OfferedPsks with one identity and n binders of size bytes.
+	psk := func(n, size int) []byte {
+		var binders [][]byte
+		for range n {
+			binders = append(binders, msgU8Vec(msgSeq(size, 7)))
+		}
+		return msgCat(msgU16Vec(msgU16Vec([]byte("ticket")), msgHex(t, "00000001")), msgU16Vec(binders...))
+	}
 	runRejectCases(t, []rejectCase{
 		{"IPv4 server_name", ch(sni(host("192.0.2.1"))), &ClientHello{}, alert.DecodeError},
 		{"IPv6 server_name", ch(sni(host("2001:db8::1"))), &ClientHello{}, alert.DecodeError},
@@ -209,6 +220,9 @@ func TestClientHelloRejects(t *testing.T) {
 		{"empty supported_versions", ch(msgExt(ExtSupportedVersions, msgU8Vec())), &ClientHello{}, alert.DecodeError},
 		{"SCT request with data", ch(msgExt(ExtSCT, []byte{0})), &ClientHello{}, alert.DecodeError},
 		{"record_size_limit below 64", ch(msgExt(ExtRecordSizeLimit, msgHex(t, "0010"))), &ClientHello{}, alert.IllegalParameter},
+		{"pre_shared_key not last", ch(msgExt(ExtPreSharedKey, psk(1, 32)), msgExt(0x0a0a, nil)), &ClientHello{}, alert.IllegalParameter},
+		{"two binders for one identity", ch(msgExt(ExtPreSharedKey, psk(2, 32))), &ClientHello{}, alert.IllegalParameter},
+		{"binder shorter than 32 bytes", ch(msgExt(ExtPreSharedKey, psk(1, 31))), &ClientHello{}, alert.DecodeError},
 		{"empty cipher_suites", msgFrame(TypeClientHello, msgHex(t, "0303"), msgSeq(32, 0), msgHex(t, "00 0000 01 00")), &ClientHello{}, alert.DecodeError},
 		{"odd cipher_suites", msgFrame(TypeClientHello, msgHex(t, "0303"), msgSeq(32, 0), msgHex(t, "00 0003 130113 01 00")), &ClientHello{}, alert.DecodeError},
 		{"empty compression_methods", msgFrame(TypeClientHello, msgHex(t, "0303"), msgSeq(32, 0), msgHex(t, "00 0002 1301 00")), &ClientHello{}, alert.DecodeError},
@@ -234,10 +248,10 @@ func TestIgnoredExtensions(t *testing.T) {
 	require.Equal(t, NewSessionTicket{Lifetime: 7200, AgeAdd: 0x01020304, Ticket: []byte{0xaa}, Extensions: []uint16{0x4242}}, ticket)
 
 	ch := msgFrame(TypeClientHello, msgHex(t, "0303"), msgSeq(32, 0), msgHex(t, "00 0002 1301 01 00"),
-		msgBlock(msgExt(0x0a0a, nil), msgExt(ExtPadding, make([]byte, 20)), msgExt(ExtPreSharedKey, msgSeq(10, 0))))
+		msgBlock(msgExt(0x0a0a, nil), msgExt(ExtPadding, make([]byte, 20))))
 	var hello ClientHello
 	require.NoError(t, hello.Unmarshal(ch))
-	require.Equal(t, []uint16{0x0a0a, ExtPadding, ExtPreSharedKey}, hello.Extensions)
+	require.Equal(t, []uint16{0x0a0a, ExtPadding}, hello.Extensions)
 
 	// A status_request of a type other than ocsp is skipped whole; an ocsp
 	// one with responder ids is an OCSP request.

@@ -25,6 +25,7 @@ func runConnection(raw net.Conn, cfg *shimConfig, tc *conn.Config) error {
 	var tickets atomic.Int32
 	tc.Trace = &conn.Trace{SessionTicket: func(*handshake.NewSessionTicket) { tickets.Add(1) }}
 	c := conn.Client(raw, tc)
+	defer func() { cfg.version = c.State().Version }()
 	if !cfg.implicitHandshake {
 		if err := c.Handshake(); err != nil {
 			return err
@@ -202,6 +203,14 @@ func (cfg *shimConfig) checkState(cs conn.State, tcs tls.ConnectionState) error 
 		if ch.set && ch.want != ch.got {
 			return fmt.Errorf("%s %#x, expected %#x", ch.name, ch.got, ch.want)
 		}
+	}
+	// bssl_shim: a resumption must reuse the session unless
+	// -expect-session-miss, and then must not.
+	if cfg.isResume && cs.DidResume == cfg.expectSessionMiss {
+		return fmt.Errorf("session reused %v, expected the opposite (-expect-session-miss %v)", cs.DidResume, cfg.expectSessionMiss)
+	}
+	if !cfg.isResume && cs.DidResume {
+		return errors.New("the initial handshake resumed a session")
 	}
 	if cfg.expectSelected != nil && *cfg.expectSelected != cfg.selected {
 		return fmt.Errorf("credential %d was selected, expected %d", cfg.selected, *cfg.expectSelected)

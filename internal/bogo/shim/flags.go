@@ -17,6 +17,12 @@ type shimConfig struct {
 	ipv6        bool
 	shimID      uint64
 	resumeCount int
+	// isResume is set on the resume config's copy for the connections
+	// after the first; expectSessionMiss and resumptionDelay apply to them.
+	isResume          bool
+	expectSessionMiss bool
+	resumptionDelay   int
+	version           uint16 // negotiated by this config's last connection
 
 	minVersion, maxVersion int
 	noTLS13, noTLS12       bool
@@ -150,6 +156,8 @@ var flags = map[string]flagDef{
 	"-ipv6":                            boolFlag(func(c *shimConfig) *bool { return &c.ipv6 }),
 	"-shim-id":                         {param: true, set: func(c *shimConfig, v string) (err error) { c.shimID, err = strconv.ParseUint(v, 10, 64); return err }},
 	"-resume-count":                    intFlag(func(c *shimConfig) *int { return &c.resumeCount }),
+	"-expect-session-miss":             boolFlag(func(c *shimConfig) *bool { return &c.expectSessionMiss }),
+	"-resumption-delay":                intFlag(func(c *shimConfig) *int { return &c.resumptionDelay }),
 	"-min-version":                     intFlag(func(c *shimConfig) *int { return &c.minVersion }),
 	"-max-version":                     intFlag(func(c *shimConfig) *int { return &c.maxVersion }),
 	"-no-tls13":                        boolFlag(func(c *shimConfig) *bool { return &c.noTLS13 }),
@@ -250,7 +258,7 @@ var unimplementedNames = map[string]bool{
 	"-defer-alps": false, "-application-settings": true, "-expect-peer-application-settings": true,
 	"-alps-use-new-codepoint": false, "-quic-transport-params": true,
 	"-expect-quic-transport-params": true, "-quic-use-legacy-codepoint": true,
-	"-expect-session-miss": false, "-psk": true, "-psk-identity": true, "-srtp-profiles": true,
+	"-psk": true, "-psk-identity": true, "-srtp-profiles": true,
 
 	"-mtu": true, "-use-early-callback": false,
 	"-fail-early-callback": false, "-fail-early-callback-ech-rewind": false,
@@ -267,8 +275,8 @@ var unimplementedNames = map[string]bool{
 	"-peek-then-read": false, "-enable-grease": false, "-permute-extensions": false,
 	"-max-cert-list": true, "-ticket-key": true, "-use-exporter-between-reads": false,
 	"-expect-cipher-aes": true, "-expect-cipher-no-aes": true, "-expect-no-peer-cert": false,
-	"-resumption-delay": true, "-retain-only-sha256-client-cert": false,
-	"-expect-sha256-client-cert": false, "-read-with-unfinished-write": false,
+	"-retain-only-sha256-client-cert": false,
+	"-expect-sha256-client-cert":      false, "-read-with-unfinished-write": false,
 	"-expect-session-id": true, "-expect-no-session-id": false, "-expect-ticket-age-skew": true,
 	"-handshake-twice": false, "-allow-unknown-alpn-protos": false, "-expect-msg-callback": true,
 	"-allow-false-start-without-alpn": false, "-handshake-hints": true, "-allow-hint-mismatch": false,

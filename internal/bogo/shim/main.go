@@ -37,14 +37,43 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	cfg := hc.initial
-	if cfg.resumeCount > 0 {
-		cfg.unimplemented = append(cfg.unimplemented, "-resume-count")
-	}
-	if len(cfg.unimplemented) > 0 {
-		fmt.Fprintf(os.Stderr, "unimplemented: %s\n", strings.Join(cfg.unimplemented, " "))
+	if len(hc.initial.unimplemented) > 0 {
+		fmt.Fprintf(os.Stderr, "unimplemented: %s\n", strings.Join(hc.initial.unimplemented, " "))
 		return exitUnimplemented
 	}
+	// One cache across the connections, as bssl_shim keeps the previous
+	// connection's session: the initial connection, then -resume-count
+	// resumptions under the resume config, each -resumption-delay seconds
+	// later than the one before. Like bssl_shim's clock, the connections'
+	// clock stands still but for those delays, so ticket ages are exact.
+	cache := conn.NewLRUClientSessionCache(1)
+	clock := time.Now()
+	var delay time.Duration
+	last := hc.initial
+	for i := 0; i <= hc.initial.resumeCount; i++ {
+		cfg := hc.initial
+		if i > 0 {
+			cfg = hc.resume
+			cfg.isResume = true
+			delay += time.Duration(cfg.resumptionDelay) * time.Second
+			// TLS 1.2 sessions are never resumed (README): a test that
+			// expects one to be is unimplemented.
+			if last.version == versionTLS12 && !cfg.expectSessionMiss {
+				fmt.Fprintln(os.Stderr, "unimplemented: TLS 1.2 resumption")
+				return exitUnimplemented
+			}
+		}
+		last = cfg
+		if code := runOne(cfg, cache, clock.Add(delay)); code != 0 {
+			return code
+		}
+	}
+	return 0
+}
+
+// runOne runs one connection of the test under cfg, with the shared
+// session cache and the clock standing at now.
+func runOne(cfg *shimConfig, cache conn.ClientSessionCache, now time.Time) int {
 	tc, err := cfg.connConfig()
 	if errors.Is(err, errUnimplemented) {
 		fmt.Fprintln(os.Stderr, err)
@@ -54,6 +83,11 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	tc.ClientSessionCache = cache
+	// BoringSSL's client keeps offering a session until a newer one
+	// replaces it.
+	tc.ReuseSessionTickets = true
+	tc.Time = func() time.Time { return now }
 	if err := connect(cfg, tc); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
