@@ -4,14 +4,16 @@ import (
 	"bytes"
 	"crypto/tls"
 	"io"
+	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/tlsrecord/tlsrecord/alert"
 	"github.com/tlsrecord/tlsrecord/conn"
-	"github.com/tlsrecord/tlsrecord/record"
 )
 
 // TLS 1.2 against in-process crypto/tls servers limited to TLS 1.2; our
@@ -226,31 +228,27 @@ func TestTLS12ConfigErrors(t *testing.T) {
 // does not make Read wait: Read returns io.EOF at once, and the Write sends
 // our close_notify after its current chunk, discarding the rest ("close
 // down the connection immediately, discarding any pending writes", RFC
-// 5246, Section 7.2.1).
+// 5246, Section 7.2.1). The Write is held inside the transport, so the
+// test does not depend on how much the socket buffers take.
 func TestTLS12CloseNotifyOwedByPendingWrite(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
 	s := serveGo(t, serverConfig12(t, "ecdsa"), func(c *tls.Conn) error {
 		if err := c.CloseWrite(); err != nil {
 			return err
 		}
-		<-release
 		_, err := io.Copy(io.Discard, c) // nil: ends at our close_notify
 		return err
 	})
-	written := make(chan struct{}, 1)
-	cfg := clientConfig(t)
-	cfg.Trace = &conn.Trace{RecordWritten: func(ri conn.RecordInfo) {
-		if ri.Inner == record.ApplicationData {
-			select {
-			case written <- struct{}{}:
-			default:
-			}
-		}
-	}}
-	c, err := dialGo(t, s, cfg)
+	raw, err := net.DialTimeout("tcp", s.addr, 5*time.Second)
 	require.NoError(t, err)
-	big := make([]byte, 64<<20) // far more than the socket buffers hold
+	require.NoError(t, raw.SetDeadline(time.Now().Add(20*time.Second)))
+	g := &gateConn{Conn: raw, entered: make(chan struct{}), release: make(chan struct{})}
+	c := conn.Client(g, clientConfig(t))
+	t.Cleanup(func() { c.Close() })
+	require.NoError(t, c.Handshake())
+
+	g.arm()
+	big := make([]byte, 1<<20)
 	type result struct {
 		n   int
 		err error
@@ -260,19 +258,31 @@ func TestTLS12CloseNotifyOwedByPendingWrite(t *testing.T) {
 		n, err := c.Write(big)
 		wres <- result{n, err}
 	}()
-	<-written
+	<-g.entered // the Write holds the write side, stuck in the transport
 	_, err = c.Read(make([]byte, 1))
 	require.ErrorIs(t, err, io.EOF, "Read returns at the close_notify, the Write still blocked")
-	select {
-	case r := <-wres:
-		close(release)
-		t.Fatalf("Write ended before the server read anything: %d, %v", r.n, r.err)
-	default:
-	}
-	close(release)
+	close(g.release)
 	r := <-wres
 	require.ErrorIs(t, r.err, conn.ErrWriteClosed)
 	require.Less(t, r.n, len(big))
 	require.True(t, c.State().CloseNotifySent)
 	require.NoError(t, s.nextErr(t), "the server's Read ended at our close_notify")
+}
+
+// gateConn holds the first transport write after arm until release is
+// closed, and closes entered when that write arrives.
+type gateConn struct {
+	net.Conn
+	armed            atomic.Bool
+	entered, release chan struct{}
+}
+
+func (g *gateConn) arm() { g.armed.Store(true) }
+
+func (g *gateConn) Write(p []byte) (int, error) {
+	if g.armed.CompareAndSwap(true, false) {
+		close(g.entered)
+		<-g.release
+	}
+	return g.Conn.Write(p)
 }
