@@ -20,7 +20,8 @@ const maxWarnings = 4
 // sent or received: "Upon transmission or receipt of a fatal alert message,
 // both parties MUST immediately close the connection" (RFC 8446, Section 6)
 // and closure means "MUST NOT allow any further data to be sent" (Section
-// 6.1). Remote alerts and transport failures are stored, never answered.
+// 6.1); nor after the peer's close_notify. Remote alerts and transport
+// failures are stored, never answered.
 // outHeld says whether the caller holds outMu; if it does not and a Write
 // is in flight, the alert is owed and that Write sends it after its record.
 func (c *Conn) abort(err error, outHeld bool) error {
@@ -38,8 +39,12 @@ func (c *Conn) abort(err error, outHeld bool) error {
 	if !errors.As(err, &ae) || ae.Alert.Description != d {
 		ae = &alert.Error{Alert: alert.Alert{Level: alert.Fatal, Description: d}, Err: err}
 	}
+	// After the peer's close_notify too: "Any data received after a
+	// closure alert has been received MUST be ignored" (RFC 8446, Section
+	// 6.1), and an alert would answer nothing the peer still reads (a close
+	// during the handshake ends it with our error, unsent, as crypto/tls).
 	c.stateMu.Lock()
-	send := !c.sentClose && !c.sentFatal && c.terminal == nil
+	send := !c.sentClose && !c.sentFatal && c.terminal == nil && !c.recvClose
 	if c.terminal == nil {
 		c.terminal = ae
 	}

@@ -67,8 +67,11 @@ func (c *Conn) CloseRead() error {
 // shuts the transport's write side, drains without blocking whatever
 // already arrived (so the kernel sends a FIN, not an RST that could destroy
 // our last data at the peer), and closes it. Read and Write in progress
-// return net.ErrClosed. The first Close returns nil when the peer had
-// already closed cleanly; later calls return net.ErrClosed.
+// return net.ErrClosed. After the peer's RST it sends nothing: there is
+// no one to tell. After a FIN without close_notify it still sends
+// close_notify, which a peer that only half-closed reads. The first Close
+// returns nil when the peer had already closed (cleanly, or as Read
+// reported); later calls return net.ErrClosed.
 func (c *Conn) Close() error {
 	c.stateMu.Lock()
 	if c.closed {
@@ -76,8 +79,10 @@ func (c *Conn) Close() error {
 		return net.ErrClosed
 	}
 	c.closed = true
-	notify := c.handshakeDone.Load() && !c.sentClose && !c.sentFatal && c.terminal == nil
-	peerClosed := c.recvClose
+	notify := c.handshakeDone.Load() && !c.sentClose && !c.sentFatal && c.terminal == nil && !c.peerReset
+	// The truncation was Read's error; failing to tell a peer that is gone
+	// adds nothing.
+	peerClosed := c.recvClose || c.truncated
 	c.stateMu.Unlock()
 
 	var alertErr error

@@ -56,7 +56,8 @@ type Conn struct {
 	recvClose     bool
 	sentFatal     bool
 	terminal      *alert.Error // the fatal alert sent or received
-	truncated     bool
+	truncated     bool         // the transport ended without close_notify
+	peerReset     bool         // ... with the peer's RST
 	closed        bool         // Close or Shutdown was called
 	readClosed    bool         // CloseRead was called
 	shuttingDown  bool         // Shutdown was called: no more Writes
@@ -123,7 +124,9 @@ func (c *Conn) writeDeadlinePassed() bool {
 func (c *Conn) Handshake() error { return c.HandshakeContext(context.Background()) }
 
 // HandshakeContext runs the handshake if it has not run yet. If ctx ends
-// first, the transport is closed and the error matches ctx.Err().
+// before it returns, the transport is closed and the error, this call's
+// and every later one's, matches ctx.Err(), even when the handshake had
+// just succeeded: the transport is gone.
 func (c *Conn) HandshakeContext(ctx context.Context) error {
 	if c.handshakeDone.Load() {
 		return nil
@@ -133,15 +136,20 @@ func (c *Conn) HandshakeContext(ctx context.Context) error {
 	if c.handshakeErr != nil || c.handshakeDone.Load() {
 		return c.handshakeErr
 	}
-	if ctx.Done() != nil {
+	if ctx.Done() == nil {
+		c.handshakeErr = c.handshake()
+	} else {
 		stop := context.AfterFunc(ctx, func() { c.conn.Close() })
-		defer func() {
-			if !stop() && c.handshakeErr != nil {
-				c.handshakeErr = errors.Join(ctx.Err(), c.handshakeErr)
-			}
-		}()
+		c.handshakeErr = c.handshake()
+		if !stop() {
+			// The AfterFunc ran or runs: whatever the handshake returned,
+			// ctx's end closed the transport under it.
+			c.handshakeErr = &contextError{err: ctx.Err()}
+		}
 	}
-	c.handshakeErr = c.handshake()
+	if c.handshakeErr == nil {
+		c.handshakeDone.Store(true)
+	}
 	return c.handshakeErr
 }
 
@@ -166,7 +174,6 @@ func (c *Conn) handshake() error {
 	c.hs = st
 	c.serverSecret = st.ServerSecret
 	c.clientSecret = st.ClientSecret
-	c.handshakeDone.Store(true)
 	return nil
 }
 

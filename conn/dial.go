@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strings"
+	"time"
 )
 
 // Dial connects to addr and runs the handshake. An empty cfg.ServerName is
@@ -21,8 +22,10 @@ type Dialer struct {
 	Config *Config
 }
 
-// DialContext connects to addr and runs the handshake within ctx. The
-// returned net.Conn is a *Conn.
+// DialContext connects to addr and runs the handshake within ctx and
+// within NetDialer's Timeout and Deadline. If one of them ends first, the
+// error matches context.DeadlineExceeded (or ctx's error). The returned
+// net.Conn is a *Conn.
 func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	nd := d.NetDialer
 	if nd == nil {
@@ -40,6 +43,19 @@ func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Con
 		}
 		c.ServerName = strings.TrimSuffix(host, ".")
 		cfg = &c
+	}
+	// The dialer's Timeout and Deadline bound the handshake too, as
+	// tls.Dialer's do: the earlier of the two ends both.
+	timeout := nd.Timeout
+	if !nd.Deadline.IsZero() {
+		if until := time.Until(nd.Deadline); timeout == 0 || until < timeout {
+			timeout = until
+		}
+	}
+	if timeout != 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
 	}
 	raw, err := nd.DialContext(ctx, network, addr)
 	if err != nil {

@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"context"
 	"errors"
 	"io"
 	"syscall"
@@ -36,6 +37,16 @@ func (e *TruncatedError) Error() string {
 func (e *TruncatedError) Is(target error) bool {
 	return target == ErrTruncated || target == io.ErrUnexpectedEOF
 }
+
+// contextError reports a handshake that a context ended. It matches
+// ctx.Err() with errors.Is and is a net.Error whose Timeout reports a
+// deadline, as crypto/tls's context errors are.
+type contextError struct{ err error }
+
+func (e *contextError) Error() string   { return "tls: handshake interrupted: " + e.err.Error() }
+func (e *contextError) Unwrap() error   { return e.err }
+func (e *contextError) Timeout() bool   { return errors.Is(e.err, context.DeadlineExceeded) }
+func (e *contextError) Temporary() bool { return false }
 
 // timeoutError is returned for a Write whose deadline passed before it
 // sealed anything.

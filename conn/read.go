@@ -81,6 +81,14 @@ func (c *Conn) readRecordLocked(handshaking bool, dst []byte) error {
 	if c.readErr != nil {
 		return c.readErr
 	}
+	// Whole post-handshake messages may wait in the assembler: a TLS 1.2
+	// HelloRequest in the record of the server's Finished. They come before
+	// any later record.
+	if !handshaking && c.asm.Pending() {
+		if err := c.handlePostHandshake(); err != nil {
+			return err
+		}
+	}
 	rec, err := c.rd.ReadRecordTo(dst)
 	if err != nil {
 		return c.readFailedLocked(err, handshaking)
@@ -89,8 +97,12 @@ func (c *Conn) readRecordLocked(handshaking bool, dst []byte) error {
 		f(RecordInfo{Outer: rec.Header.Type, Inner: rec.Type, Length: rec.Header.Length, Seq: rec.Seq, Protected: rec.Protected})
 	}
 	// "Handshake messages MUST NOT be interleaved with other record types"
-	// (RFC 8446, Section 5.1).
-	if rec.Type != record.Handshake && c.asm.Pending() {
+	// (RFC 8446, Section 5.1). TLS 1.2 allows it ("Data of different TLS
+	// record layer content types MAY be interleaved", RFC 5246, Section
+	// 6.2.1), but a change_cipher_spec there would straddle a key change
+	// (alert policy, package alert), and application data during the
+	// handshake is refused below.
+	if rec.Type != record.Handshake && c.asm.Pending() && (rec.Type == record.ChangeCipherSpec || !c.tls12Rules()) {
 		return c.abort(alert.Wrap(alert.UnexpectedMessage, fmt.Errorf("tls: %v record inside a fragmented handshake message", rec.Type)), handshaking)
 	}
 	switch rec.Type {
@@ -128,7 +140,7 @@ func (c *Conn) readRecordLocked(handshaking bool, dst []byte) error {
 // receives a protected change_cipher_spec record MUST abort the handshake
 // with an "unexpected_message" alert."
 func (c *Conn) handleCCS(rec record.Record, handshaking bool) error {
-	if c.negotiatedVersion() == record.VersionTLS12 {
+	if c.tls12Rules() {
 		return c.handleCCS12(rec, handshaking)
 	}
 	if !handshaking || rec.Protected || len(rec.Payload) != 1 || rec.Payload[0] != 1 {
@@ -166,6 +178,7 @@ func (c *Conn) readFailedLocked(err error, handshaking bool) error {
 		}
 		c.stateMu.Lock()
 		c.truncated = true
+		c.peerReset = errors.Is(err, errConnReset)
 		te := &TruncatedError{AtRecordBoundary: atBoundary, CloseNotifySent: c.sentClose}
 		c.stateMu.Unlock()
 		c.readErr = te

@@ -20,6 +20,18 @@ const maxHelloRequests = 4
 // limit; the connection was ended with close_notify.
 var errAEADLimit = errors.New("tls: TLS 1.2 key usage limit reached (RFC 8446, Section 5.5, applied to TLS 1.2): close_notify sent")
 
+// tls12Rules reports whether TLS 1.2's record rules apply: TLS 1.2 was
+// negotiated, or, before the ServerHello, it is the only version offered.
+func (c *Conn) tls12Rules() bool {
+	switch c.negotiatedVersion() {
+	case record.VersionTLS12:
+		return true
+	case 0:
+		return c.config.MaxVersion != 0 && c.config.MaxVersion < record.VersionTLS13
+	}
+	return false
+}
+
 // negotiatedVersion returns the negotiated version, 0 before the ServerHello.
 func (c *Conn) negotiatedVersion() uint16 {
 	c.stateMu.Lock()
@@ -73,17 +85,24 @@ func (c *Conn) countHelloRequest(msg []byte) error {
 	return nil
 }
 
+// errRenegotiation ends a TLS 1.2 connection whose server asked to
+// renegotiate.
+var errRenegotiation = errors.New("tls: server requested renegotiation (TLS 1.2 HelloRequest), which this client refuses")
+
 // handleHelloRequest refuses renegotiation: the HelloRequest "MAY be
 // ignored by the client if it does not wish to renegotiate a session, or
 // the client may, if it wishes, respond with a no_renegotiation alert"
 // (RFC 5246, Section 7.4.1.1), which "is always a warning" (Section
-// 7.2.2). We answer, so the server knows at once; the connection goes on.
+// 7.2.2). We answer, so the server knows at once, and end the connection
+// with an error naming the request, as crypto/tls does (alert policy,
+// package alert): a server that asks usually waits for a ClientHello, and
+// a Read that went on would wait for its deadline. abort sends the warning
+// once and nothing after it.
 func (c *Conn) handleHelloRequest(msg []byte) error {
 	if err := c.countHelloRequest(msg); err != nil {
 		return err
 	}
-	c.sendFromReadSide(alert.Alert{Level: alert.Warning, Description: alert.NoRenegotiation})
-	return nil
+	return &alert.Error{Alert: alert.Alert{Level: alert.Warning, Description: alert.NoRenegotiation}, Err: errRenegotiation}
 }
 
 // answerCloseNotify applies RFC 5246, Section 7.2.1 to a close_notify

@@ -77,13 +77,26 @@ func (t transport) SetWriteKeys(s record.Sealer) error {
 	return nil
 }
 
-func (t transport) SetVersion(v uint16) {
+func (t transport) SetVersion(v uint16) error {
 	t.c.stateMu.Lock()
 	t.c.version = v
 	t.c.stateMu.Unlock()
+	if v == record.VersionTLS12 {
+		t.c.rd.RequireVersion(record.VersionTLS12)
+	}
 	// Only the initial ClientHello may carry 0x0301; every later record
 	// says 0x0303 (RFC 8446, Section 5.1), crypto/tls checks it.
 	if !t.c.wr.Sealer().Protected() {
 		t.c.wr.SetSealer(record.Plaintext{Version: record.VersionTLS12})
 	}
+	// A change_cipher_spec before the ServerHello was dropped as TLS 1.3's
+	// middlebox compatibility record (RFC 8446, Section 5); in TLS 1.2 it
+	// came before the handshake messages it must follow: "It is essential
+	// that a change cipher spec message be received between the other
+	// handshake messages and the Finished message" (RFC 5246, Section
+	// 7.4.9).
+	if v == record.VersionTLS12 && t.c.ccsSeen > 0 {
+		return alert.Wrap(alert.UnexpectedMessage, errors.New("tls: change_cipher_spec before a TLS 1.2 server_hello"))
+	}
+	return nil
 }

@@ -131,10 +131,19 @@ func (c *Conn) sendKeyUpdateLocked(requestPeer bool) error {
 	if err != nil {
 		return c.abort(err, true)
 	}
-	if _, err := c.wr.Write(record.Handshake, msg); err != nil {
+	// Seal, switch keys, then send: "After sending a KeyUpdate message, the
+	// sender SHALL send all its traffic using the next generation of keys"
+	// (RFC 8446, Section 4.6.3). Once sealed, the KeyUpdate is as good as
+	// sent: if the transport write times out it stays pending and goes out
+	// first, and every later record, whenever it is written, is sealed
+	// under the next keys.
+	if _, err := c.wr.Seal(record.Handshake, msg); err != nil {
 		return c.writeFailedLocked(err)
 	}
 	c.clientSecret = c.hs.Suite.NextTrafficSecret(c.clientSecret)
 	c.wr.SetSealer(c.newKeys13(c.clientSecret))
+	if err := c.wr.Flush(); err != nil {
+		return c.writeFailedLocked(err)
+	}
 	return nil
 }

@@ -43,8 +43,10 @@ type Transport interface {
 	// SetWriteKeys installs new write protection for records sealed later.
 	SetWriteKeys(s record.Sealer) error
 	// SetVersion tells the transport the negotiated version once the
-	// ServerHello fixes it (alert and record rules differ by version).
-	SetVersion(v uint16)
+	// ServerHello fixes it (alert and record rules differ by version). It
+	// fails when what the transport already let pass is illegal in v: a
+	// change_cipher_spec dropped before a TLS 1.2 ServerHello.
+	SetVersion(v uint16) error
 }
 
 // Config is the part of conn.Config the handshake reads. conn fills it in

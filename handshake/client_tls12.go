@@ -78,7 +78,9 @@ func (hs *clientHandshakeTLS12) handshake(sh *ServerHello, msg []byte) (*State, 
 // (RFC 5746), extended_master_secret (RFC 7627), ec_point_formats
 // (RFC 8422) and ALPN (RFC 7301).
 func (hs *clientHandshakeTLS12) processServerHello(sh *ServerHello, msg []byte) error {
-	hs.t.SetVersion(record.VersionTLS12)
+	if err := hs.t.SetVersion(record.VersionTLS12); err != nil {
+		return err
+	}
 	hs.sh = sh
 	if err := hs.hello.CheckSolicited(sh.Extensions); err != nil {
 		return err

@@ -162,7 +162,7 @@ func (s *server12) ReadChangeCipherSpec() error        { s.ccsRead++; return s.c
 func (s *server12) Flush() error                       { return nil }
 func (s *server12) SetReadKeys(o record.Opener) error  { return nil }
 func (s *server12) SetWriteKeys(w record.Sealer) error { return nil }
-func (s *server12) SetVersion(v uint16)                { s.version = v }
+func (s *server12) SetVersion(v uint16) error          { s.version = v; return nil }
 
 // push queues a message for the client; it joins the server's transcript.
 func (s *server12) push(m marshaler) {

@@ -143,6 +143,14 @@ func (hs *clientHandshakeTLS13) acceptServerHello(sh *ServerHello, msg []byte) e
 // checkServerHello applies the checks a ServerHello and a HelloRetryRequest
 // share (RFC 8446, Sections 4.1.3, 4.1.4 and 4.2.1).
 func (hs *clientHandshakeTLS13) checkServerHello(sh *ServerHello) error {
+	// "The value of selected_version in the HelloRetryRequest
+	// "supported_versions" extension MUST be retained in the ServerHello,
+	// and a client MUST abort the handshake with an "illegal_parameter"
+	// alert if the value changes" (RFC 8446, Section 4.1.4). The
+	// HelloRetryRequest's passed the checks below: TLS 1.3.
+	if hs.state.HelloRetryRequest && sh.SupportedVersion != record.VersionTLS13 {
+		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: server changed selected_version to %#04x after a HelloRetryRequest", sh.SupportedVersion))
+	}
 	if sh.SupportedVersion == 0 {
 		// A HelloRetryRequest without supported_versions, or a second
 		// ServerHello choosing through legacy_version: a version we do not
@@ -153,7 +161,7 @@ func (hs *clientHandshakeTLS13) checkServerHello(sh *ServerHello) error {
 	// version not offered by the client or contains a version prior to TLS
 	// 1.3, the client MUST abort the handshake with an "illegal_parameter"
 	// alert" (RFC 8446, Section 4.2.1).
-	if !slices.Contains(hs.hello.SupportedVersions, sh.SupportedVersion) {
+	if sh.SupportedVersion < record.VersionTLS13 || !slices.Contains(hs.hello.SupportedVersions, sh.SupportedVersion) {
 		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: server selected unoffered version %#04x", sh.SupportedVersion))
 	}
 	// "A client which receives a legacy_session_id_echo field that does not
@@ -187,8 +195,7 @@ func (hs *clientHandshakeTLS13) checkServerHello(sh *ServerHello) error {
 		hs.transcript.SetHash(suite.Hash)
 	}
 	hs.state.Version = record.VersionTLS13
-	hs.t.SetVersion(record.VersionTLS13)
-	return nil
+	return hs.t.SetVersion(record.VersionTLS13)
 }
 
 // retryHello answers a HelloRetryRequest with a second ClientHello and

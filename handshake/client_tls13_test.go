@@ -48,7 +48,7 @@ func (s *scriptedTransport) WriteChangeCipherSpec() error       { s.ccs++; retur
 func (s *scriptedTransport) Flush() error                       { return nil }
 func (s *scriptedTransport) SetReadKeys(o record.Opener) error  { return nil }
 func (s *scriptedTransport) SetWriteKeys(w record.Sealer) error { return nil }
-func (s *scriptedTransport) SetVersion(v uint16)                {}
+func (s *scriptedTransport) SetVersion(v uint16) error          { return nil }
 
 func (s *scriptedTransport) hello() *ClientHello { return s.hellos[len(s.hellos)-1] }
 
@@ -264,6 +264,43 @@ func TestEncryptedExtensionsChecks(t *testing.T) {
 			var ae *alert.Error
 			require.ErrorAs(t, err, &ae, "got %v", err)
 			require.Equal(t, tc.wantAlert, ae.Alert.Description, "got %v", err)
+		})
+	}
+}
+
+// "The value of selected_version in the HelloRetryRequest
+// "supported_versions" extension MUST be retained in the ServerHello, and
+// a client MUST abort the handshake with an "illegal_parameter" alert if
+// the value changes" (RFC 8446, Section 4.1.4), also to a version prior
+// to TLS 1.3 that we offered (Section 4.2.1), or to none.
+func TestServerHelloVersionAfterHRR(t *testing.T) {
+	t.Parallel()
+	for name, version := range map[string]uint16{"tls12": record.VersionTLS12, "absent": 0, "unoffered": 0x0305} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := &scriptedTransport{}
+			s.next = func(s *scriptedTransport, step int) []byte {
+				if step == 0 {
+					return hrr(t, s.hello(), nil)
+				}
+				key, err := ecdh.P256().GenerateKey(rand.Reader)
+				require.NoError(t, err)
+				return serverHello(t, s.hello(), func(sh *ServerHello) {
+					sh.SupportedVersion = version
+					sh.KeyShare = KeyShare{Group: CurveP256, Data: key.PublicKey().Bytes()}
+					if version == 0 { // a TLS 1.2 ServerHello has no key_share either
+						sh.KeyShare = KeyShare{}
+					}
+				})
+			}
+			cfg := testConfig()
+			cfg.MinVersion = record.VersionTLS12 // TLS 1.2 offered too
+			_, err := Client(s, cfg)
+			var ae *alert.Error
+			require.ErrorAs(t, err, &ae, "got %v", err)
+			require.False(t, ae.Remote)
+			require.Equal(t, alert.IllegalParameter, ae.Alert.Description, "got %v", err)
+			require.Len(t, s.hellos, 2)
 		})
 	}
 }

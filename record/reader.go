@@ -78,9 +78,10 @@ type Reader struct {
 	buf        []byte
 	start, end int
 
-	empty   int   // consecutive empty records opened
-	pending error // transport error that arrived with bytes, reported once they are used
-	err     error // sticky: set by any error that carries an alert
+	version uint16 // legacy_record_version every record must carry; 0: not checked
+	empty   int    // consecutive empty records opened
+	pending error  // transport error that arrived with bytes, reported once they are used
+	err     error  // sticky: set by any error that carries an alert
 }
 
 // NewReader returns a Reader of r's stream with Plaintext protection.
@@ -89,6 +90,14 @@ func NewReader(r io.Reader) *Reader {
 	rd.SetOpener(Plaintext{})
 	return rd
 }
+
+// RequireVersion makes every later record header carry version v, else
+// the Reader fails with protocol_version before buffering its fragment:
+// the TLS 1.2 rule once the ServerHello fixed the version (alert policy,
+// package alert; crypto/tls does the same). TLS 1.3 never calls it, as
+// legacy_record_version "MUST be ignored for all purposes" (RFC 8446,
+// Section 5.1).
+func (r *Reader) RequireVersion(v uint16) { r.version = v }
 
 // SetOpener installs new read keys. The sequence number starts again at 0
 // and bytes already buffered are opened with o.
@@ -153,8 +162,9 @@ func (r *Reader) ReadRecordTo(dst []byte) (Record, error) {
 func (r *Reader) checkHeader(h Header, raw []byte) error {
 	// "If a TLS implementation receives an unexpected record type, it MUST
 	// terminate the connection with an "unexpected_message" alert" (RFC
-	// 8446, Section 5). legacy_record_version is not looked at: it "MUST be
-	// ignored for all purposes" (RFC 8446, Section 5.1).
+	// 8446, Section 5). legacy_record_version is looked at only when
+	// RequireVersion asked for it (TLS 1.2): it "MUST be ignored for all
+	// purposes" (RFC 8446, Section 5.1).
 	if !h.Type.Known() {
 		if !r.protected && r.seq == 0 {
 			// The very first record: the peer most likely speaks another
@@ -162,6 +172,9 @@ func (r *Reader) checkHeader(h Header, raw []byte) error {
 			return alert.Wrap(alert.UnexpectedMessage, &NotTLSError{Header: [HeaderLen]byte(raw)})
 		}
 		return alert.Wrap(alert.UnexpectedMessage, fmt.Errorf("tls: unknown record content type %d", uint8(h.Type)))
+	}
+	if r.version != 0 && h.Version != r.version {
+		return alert.Wrap(alert.ProtocolVersion, fmt.Errorf("tls: record version %#04x, negotiated %#04x", h.Version, r.version))
 	}
 	// "An endpoint that receives a record that exceeds this length MUST
 	// terminate the connection with a "record_overflow" alert" (RFC 8446,

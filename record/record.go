@@ -65,8 +65,9 @@ const (
 // Header is a record's 5-byte header.
 type Header struct {
 	Type ContentType
-	// Version is legacy_record_version. It is never checked: "MUST be
-	// ignored for all purposes" (RFC 8446, Section 5.1).
+	// Version is legacy_record_version. TLS 1.3 never checks it: "MUST be
+	// ignored for all purposes" (RFC 8446, Section 5.1); TLS 1.2 does once
+	// the version is negotiated (Reader.RequireVersion).
 	Version uint16
 	Length  int
 }

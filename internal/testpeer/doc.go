@@ -52,7 +52,7 @@
 //	PeerFatalAlert(alert.InternalError)   // a fatal alert, then FIN
 //	PeerWarning(alert.UnrecognizedName)   // a warning alert, then carries on
 //	PeerUserCanceled()                // user_canceled, close_notify, then silence
-//	PeerHelloRequest()                // a HelloRequest (TLS 1.2 renegotiation request)
+//	PeerHelloRequest()                // a HelloRequest (TLS 1.2 renegotiation request), then waits
 //	PeerKeyUpdate(true)               // a KeyUpdate requesting the client's
 //	PeerSplitsRecords(1)              // handshake and data records of at most 1 content byte
 //	PeerPadsRecords(100)              // 100 bytes of TLS 1.3 padding on each protected record

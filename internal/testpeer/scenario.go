@@ -163,7 +163,10 @@ func PeerUserCanceled() Scenario {
 
 // PeerHelloRequest: once the handshake is done the server sends a
 // HelloRequest (meaningful in TLS 1.2; in TLS 1.3 an unexpected message)
-// and carries on.
+// and forwards the rest as before, sending nothing itself until the client
+// does, as a server waiting for the renegotiating ClientHello. A client
+// that refuses answers with a warning no_renegotiation; crypto/tls's and
+// conn's then end the connection with an error.
 func PeerHelloRequest() Scenario {
 	return Hooked("PeerHelloRequest", AtHandshakeEnd(SendMessage(&handshake.HelloRequest{})))
 }
