@@ -1,15 +1,22 @@
 package tlsrecord_test
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/aes"
 	stdcipher "crypto/cipher"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -373,5 +380,224 @@ func benchConn(b *testing.B, serve func(net.Conn), run func(*testing.B, net.Conn
 				run(b, c, buf)
 			})
 		}
+	}
+}
+
+// BenchmarkResumedHandshake measures a resumed TLS 1.3 handshake (PSK with
+// X25519, psk_dhe_ke) of our client beside crypto/tls's, against the same
+// crypto/tls server. The server runs in a child process (this test binary,
+// as TestResumeBenchServer), so the CPU and allocations measured are the
+// client's alone. Each iteration runs one handshake of each client, in
+// alternating order, so that both meet the same machine load; the metrics
+// are per handshake and per client: wall time (dial, handshake, close),
+// client CPU (user plus system time of this process) and heap allocations.
+// Every handshake must resume, or the benchmark fails.
+//
+//	go test -run '^$' -bench '^BenchmarkResumedHandshake$' -benchtime 2000x -count 6 .
+func BenchmarkResumedHandshake(b *testing.B) {
+	addr := startBenchServer(b)
+	ours := &conn.Config{ServerName: testpeer.ServerName, RootCAs: testpeer.Roots(),
+		CurvePreferences: []tls.CurveID{tls.X25519}, ClientSessionCache: conn.NewLRUClientSessionCache(1),
+		ReuseSessionTickets: true}
+	theirs := &tls.Config{ServerName: testpeer.ServerName, RootCAs: testpeer.Roots(),
+		CurvePreferences: []tls.CurveID{tls.X25519}, ClientSessionCache: tls.NewLRUClientSessionCache(1)}
+	clients := []resumeClient{
+		{name: "tlsrecord", dial: func(raw net.Conn) (net.Conn, bool, error) {
+			c := conn.Client(raw, ours)
+			err := c.Handshake()
+			return c, c.ConnectionState().DidResume, err
+		}},
+		{name: "cryptotls", dial: func(raw net.Conn) (net.Conn, bool, error) {
+			c := tls.Client(raw, theirs)
+			err := c.Handshake()
+			return c, c.ConnectionState().DidResume, err
+		}},
+	}
+	for i := range clients {
+		clients[i].handshake(b, addr) // a full handshake fills the cache
+		clients[i].total = resumeCost{}
+	}
+	i := 0
+	for b.Loop() {
+		for j := range clients {
+			c := &clients[(i+j)%len(clients)]
+			if !c.handshake(b, addr) {
+				b.Fatalf("%s: the handshake did not resume", c.name)
+			}
+		}
+		i++
+	}
+	for _, c := range clients {
+		n := float64(b.N)
+		b.ReportMetric(float64(c.total.wall)/n, c.name+"-ns/handshake")
+		b.ReportMetric(float64(c.total.cpu)/n, c.name+"-cpu-ns/handshake")
+		b.ReportMetric(float64(c.total.allocs)/n, c.name+"-allocs/handshake")
+		b.ReportMetric(float64(c.total.bytes)/n, c.name+"-B/handshake")
+	}
+}
+
+type resumeCost struct {
+	wall, cpu     time.Duration
+	allocs, bytes uint64
+}
+
+type resumeClient struct {
+	name  string
+	dial  func(raw net.Conn) (net.Conn, bool, error) // the conn, whether it resumed
+	total resumeCost
+}
+
+// handshake dials, runs one handshake, closes, adds its cost to total and
+// reports whether it resumed. After a full handshake it reads the server's
+// byte, behind which the tickets arrived.
+func (rc *resumeClient) handshake(b *testing.B, addr string) bool {
+	start, cpu, allocs, bytes := time.Now(), processCPU(), heapAllocs("objects"), heapAllocs("bytes")
+	raw, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, resumed, err := rc.dial(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !resumed {
+		if _, err := io.ReadFull(c, make([]byte, 1)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c.Close()
+	rc.total.wall += time.Since(start)
+	rc.total.cpu += processCPU() - cpu
+	rc.total.allocs += heapAllocs("objects") - allocs
+	rc.total.bytes += heapAllocs("bytes") - bytes
+	return resumed
+}
+
+// heapAllocs reads the cumulative heap allocation count ("objects") or
+// size ("bytes") from runtime/metrics, which stops no world.
+func heapAllocs(unit string) uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:" + unit}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// processCPU returns the user and system CPU time this process used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchServerEnv makes TestResumeBenchServer serve instead of skipping; it
+// names the directory of the test certificates (testpeer.WriteCertFiles),
+// which are made per process.
+const benchServerEnv = "TLSRECORD_BENCH_SERVER"
+
+// startBenchServer runs TestResumeBenchServer in a child process and
+// returns its address; the child ends with the benchmark.
+func startBenchServer(b *testing.B) string {
+	b.Helper()
+	dir := b.TempDir()
+	if _, err := testpeer.WriteCertFiles(dir); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestResumeBenchServer$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), benchServerEnv+"="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stdin.Close() // the child serves until its stdin closes
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		b.Fatal(err)
+	}
+	return strings.TrimSpace(line)
+}
+
+// TestResumeBenchServer is BenchmarkResumedHandshake's server, a helper
+// process as in os/exec's tests: it skips unless started by the benchmark.
+// It serves crypto/tls (TLS 1.3, tickets on) on loopback, writes one byte
+// on each connection and reads until the client closes.
+func TestResumeBenchServer(t *testing.T) {
+	dir := os.Getenv(benchServerEnv)
+	if dir == "" {
+		t.Skip("the server process of BenchmarkResumedHandshake")
+	}
+	files, err := testpeer.WriteCertFiles(t.TempDir()) // for the file names only
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, filepath.Base(files.ECDSACert)), filepath.Join(dir, filepath.Base(files.ECDSAKey)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println(ln.Addr())
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		ln.Close()
+	}()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			if _, err := c.Write([]byte{1}); err == nil {
+				io.Copy(io.Discard, c)
+			}
+		}()
+	}
+}
+
+// BenchmarkShapedWrite seals 16 KiB of application data through a TLS 1.3
+// record.Writer into io.Discard: full records, 256-byte fragments (MaxFragment,
+// or a server's record_size_limit), each record padded to a 256-byte block,
+// and both. It shows what small records and padding cost; allocs/op stays 0.
+func BenchmarkShapedWrite(b *testing.B) {
+	suite := cipher.SuiteByID(tls.TLS_AES_128_GCM_SHA256)
+	block := func(_ record.ContentType, n int) int { return (256 - (n+1)%256) % 256 }
+	payload := bytes.Repeat([]byte("p"), 16384)
+	for _, tc := range []struct {
+		name string
+		frag int
+		pad  func(record.ContentType, int) int
+	}{
+		{"full", record.MaxPlaintext, nil},
+		{"frag256", 256, nil},
+		{"pad256", record.MaxPlaintext, block},
+		{"frag256+pad256", 256, block},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			w := record.NewWriter(io.Discard)
+			s := cipher.NewTLS13(suite, make([]byte, 32))
+			s.SetPadding(tc.pad)
+			w.SetSealer(s)
+			w.SetMaxFragment(tc.frag)
+			b.SetBytes(int64(len(payload)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := w.Write(record.ApplicationData, payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -28,6 +28,7 @@ type AEAD12 struct {
 	// passed to the AEAD interface would escape and allocate per record.
 	nonce xorNonce // AES-GCM: nonce.nonce[:4] is the salt, [4:] the explicit part
 	aad   [aad12Len]byte
+	limit int // plaintext limit: record.MaxPlaintext, or a record_size_limit
 }
 
 // NewTLS12 returns the protection keyed by one direction's key and IV from
@@ -37,7 +38,7 @@ func NewTLS12(s *Suite, key, iv []byte) *AEAD12 {
 	if s.Version != record.VersionTLS12 || len(iv) != s.IVLen() {
 		panic("cipher: NewTLS12 with a wrong suite or IV length for " + s.Name)
 	}
-	a := &AEAD12{aead: s.newAEAD(key), suite: s}
+	a := &AEAD12{aead: s.newAEAD(key), suite: s, limit: record.MaxPlaintext}
 	if s.chacha {
 		a.nonce = newXORNonce(iv)
 	} else {
@@ -48,6 +49,13 @@ func NewTLS12(s *Suite, key, iv []byte) *AEAD12 {
 	}
 	return a
 }
+
+// SetRecordSizeLimit applies a record_size_limit (RFC 8449) of n plaintext
+// bytes, clamped to [64, record.MaxPlaintext] ("For TLS 1.2 and earlier,
+// that limit is 2^14 octets", RFC 8449, Section 4): an Opener then
+// fails with record_overflow on a longer plaintext. A Sealer ignores it;
+// the caller's record.Writer.SetMaxFragment keeps its records within n.
+func (a *AEAD12) SetRecordSizeLimit(n int) { a.limit = min(max(n, 64), record.MaxPlaintext) }
 
 // Suite returns the cipher suite a protects with.
 func (a *AEAD12) Suite() *Suite { return a.suite }
@@ -139,7 +147,7 @@ func (a *AEAD12) Open(dst []byte, seq uint64, rec []byte) (record.ContentType, [
 	// and the plaintext, whose length is public, "MUST NOT exceed 2^14"
 	// (RFC 5246, Section 6.2.1): record_overflow for both (alert policy,
 	// package alert; Section 7.2.2 names the alert for the ciphertext limit).
-	if len(frag) > record.MaxCiphertextTLS12 || len(frag)-a.explicit-tagLen > record.MaxPlaintext {
+	if len(frag) > record.MaxCiphertextTLS12 || len(frag)-a.explicit-tagLen > a.limit {
 		return 0, nil, alert.RecordOverflow
 	}
 	typ := record.ContentType(header[0])

@@ -14,6 +14,10 @@ type AEAD13 struct {
 	aead  stdcipher.AEAD
 	suite *Suite
 	pad   func(typ record.ContentType, length int) int
+	// limit caps the TLSInnerPlaintext, content type and padding included:
+	// record.MaxInnerPlaintextTLS13 by default, a record_size_limit (RFC
+	// 8449) when one is set.
+	limit int
 	// nonce lives in the struct, not on the stack: a stack array passed to
 	// the AEAD interface would escape and allocate on every record.
 	nonce xorNonce
@@ -31,7 +35,17 @@ func NewTLS13(s *Suite, trafficSecret []byte) *AEAD13 {
 }
 
 func newAEAD13(s *Suite, key, iv []byte) *AEAD13 {
-	return &AEAD13{aead: s.newAEAD(key), suite: s, nonce: newXORNonce(iv)}
+	return &AEAD13{aead: s.newAEAD(key), suite: s, nonce: newXORNonce(iv), limit: record.MaxInnerPlaintextTLS13}
+}
+
+// SetRecordSizeLimit applies a record_size_limit (RFC 8449) of n bytes,
+// clamped to [64, record.MaxInnerPlaintextTLS13]: "The value includes the
+// content type and padding added in TLS 1.3 (that is, the complete length
+// of TLSInnerPlaintext)" (RFC 8449, Section 4). An Opener fails with record_overflow on a larger
+// TLSInnerPlaintext; a Sealer pads no further than n (the caller keeps its
+// content within n-1 bytes, as record.Writer.SetMaxFragment does).
+func (a *AEAD13) SetRecordSizeLimit(n int) {
+	a.limit = min(max(n, 64), record.MaxInnerPlaintextTLS13)
 }
 
 // SetPadding installs the padding policy: p returns how many zero bytes to
@@ -77,7 +91,7 @@ func (a *AEAD13) RekeyNeeded(seq uint64) bool { return seq >= a.suite.rekeyAt() 
 // padding returns the policy's padding for a payload of n bytes, clamped.
 func (a *AEAD13) padding(typ record.ContentType, n int) int {
 	p := a.pad(typ, n)
-	room := record.MaxInnerPlaintextTLS13 - n - 1
+	room := a.limit - n - 1
 	if p > room {
 		p = room
 	}
@@ -150,7 +164,10 @@ func (a *AEAD13) Open(dst []byte, seq uint64, rec []byte) (record.ContentType, [
 	// bytes, and "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1
 	// octets" (RFC 8446, Section 5.4): both lengths are public, so neither
 	// needs decrypting to judge.
-	if len(frag) > record.MaxCiphertextTLS13 || len(frag)-tagLen > record.MaxInnerPlaintextTLS13 {
+	// A record_size_limit lowers the second bound: "A TLS endpoint that
+	// receives a record larger than its advertised limit MUST generate a
+	// fatal "record_overflow" alert" (RFC 8449, Section 4).
+	if len(frag) > record.MaxCiphertextTLS13 || len(frag)-tagLen > a.limit {
 		return 0, nil, alert.RecordOverflow
 	}
 	// "The outer opaque_type field of a TLSCiphertext record is always set

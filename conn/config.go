@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"time"
@@ -50,6 +51,24 @@ type Config struct {
 	// Nil means X25519MLKEM768, X25519, P-256, P-384. TLS 1.2's ECDHE uses
 	// X25519, P-256 and P-384; X25519MLKEM768 is TLS 1.3 only.
 	CurvePreferences []tls.CurveID
+	// KeyShareGroups lists the groups whose key shares the first TLS 1.3
+	// ClientHello carries, each one of CurvePreferences; the others are
+	// reached through HelloRetryRequest. Nil means X25519MLKEM768 and
+	// X25519 when enabled, otherwise the most preferred group. The shares
+	// follow CurvePreferences' order (RFC 8446, Section 4.2.8).
+	KeyShareGroups []tls.CurveID
+	// SignatureSchemes lists the schemes offered in signature_algorithms,
+	// so the only ones the server may sign with, in preference order. Nil
+	// means ECDSA, Ed25519, RSA-PSS and PKCS #1 v1.5, never SHA-1.
+	SignatureSchemes []tls.SignatureScheme
+	// ClientSignatureSchemes lists the schemes a client certificate may
+	// sign with, in preference order; nil means the SignatureSchemes
+	// default.
+	ClientSignatureSchemes []tls.SignatureScheme
+	// MaxFragment caps the plaintext of each record we send, 64 to 16384
+	// bytes; zero means 16384 (RFC 8446, Section 5.1). A probe uses it to
+	// send small records; the peer must accept any size up to the limit.
+	MaxFragment int
 	// Certificates are client certificates; the first whose key can sign a
 	// scheme the server accepts answers a CertificateRequest.
 	Certificates []tls.Certificate
@@ -82,6 +101,29 @@ type Config struct {
 	// ExportKeyingMaterial then fails (RFC 7627, Section 5.4). By default
 	// the handshake fails with handshake_failure.
 	AllowNoExtendedMasterSecret bool
+	// ClientSessionCache, when set, stores TLS 1.3 session tickets and
+	// offers them for resumption (PSK with (EC)DHE, RFC 8446, Section 2.2;
+	// no 0-RTT). The key is ServerName, or the address when it is empty.
+	// Nil disables resumption. TLS 1.2 sessions are never resumed.
+	ClientSessionCache ClientSessionCache
+	// ReuseSessionTickets lets a ticket that resumed a connection stay in
+	// the cache for further ones. By default a ticket is used once, as RFC
+	// 8446, Appendix C.4 recommends against linkability; the server's new
+	// tickets replace it.
+	ReuseSessionTickets bool
+	// RecordSizeLimit, when not 0, is sent as record_size_limit (RFC 8449):
+	// 64..16385, the largest protected record the server may send us (in
+	// TLS 1.3 the whole TLSInnerPlaintext, content type and padding
+	// included, so L allows L-1 content bytes; a TLS 1.2 server reads a
+	// value above 2^14 as 2^14). A larger record from the server fails
+	// with record_overflow. The server's own value caps what we send.
+	RecordSizeLimit int
+	// Padding, when set, chooses how many zero bytes pad each TLS 1.3
+	// record we protect (RFC 8446, Section 5.4), given its content type and
+	// content length: to hide lengths, e.g. pad to a multiple of a block.
+	// The padding is clamped to the record limit (2^14+1 or the server's
+	// record_size_limit). Nil means none. TLS 1.2 records are not padded.
+	Padding func(contentType record.ContentType, length int) int
 	// DisableCloseNotifyReply stops the automatic answer to a TLS 1.2
 	// close_notify (RFC 5246, Section 7.2.1): the caller sends its own with
 	// CloseWrite, Shutdown or Close, and may write before that.
@@ -117,22 +159,30 @@ func (c *Config) handshakeConfig() (*handshake.Config, error) {
 		return nil, errors.New("tls: no supported version in [MinVersion, MaxVersion]: this client speaks TLS 1.2 and TLS 1.3")
 	}
 	hc := &handshake.Config{
-		ServerName:           c.ServerName,
-		RootCAs:              c.RootCAs,
-		InsecureSkipVerify:   c.InsecureSkipVerify,
-		NextProtos:           c.NextProtos,
-		MinVersion:           minV,
-		MaxVersion:           maxV,
-		CipherSuites:         c.CipherSuites, // the handshake keeps those of the offered versions
-		Groups:               groups(c.CurvePreferences),
-		Certificates:         c.Certificates,
-		GetClientCertificate: c.GetClientCertificate,
-		KeyLogWriter:         c.KeyLogWriter,
-		Rand:                 c.Rand,
-		Time:                 c.Time,
+		ServerName:         c.ServerName,
+		RootCAs:            c.RootCAs,
+		InsecureSkipVerify: c.InsecureSkipVerify,
+		NextProtos:         c.NextProtos,
+		MinVersion:         minV,
+		MaxVersion:         maxV,
+		CipherSuites:       c.CipherSuites, // the handshake keeps those of the offered versions
+		Groups:             groups(c.CurvePreferences),
+		KeyShareGroups:     curveIDs(c.KeyShareGroups),
+		SignatureSchemes:   schemes(c.SignatureSchemes),
+
+		ClientSignatureSchemes: schemes(c.ClientSignatureSchemes),
+		Certificates:           c.Certificates,
+		GetClientCertificate:   c.GetClientCertificate,
+		KeyLogWriter:           c.KeyLogWriter,
+		Rand:                   c.Rand,
+		Time:                   c.Time,
 
 		AllowNoExtendedMasterSecret: c.AllowNoExtendedMasterSecret,
 	}
+	if err := c.checkRecordSizes(); err != nil {
+		return nil, err
+	}
+	hc.RecordSizeLimit = uint16(c.RecordSizeLimit)
 	if hc.Rand == nil {
 		hc.Rand = rand.Reader
 	}
@@ -146,7 +196,44 @@ func (c *Config) handshakeConfig() (*handshake.Config, error) {
 	if len(hc.Groups) == 0 {
 		return nil, errors.New("tls: CurvePreferences names no supported group")
 	}
+	if c.KeyShareGroups != nil && len(hc.KeyShareGroups) == 0 {
+		return nil, errors.New("tls: KeyShareGroups names no group")
+	}
+	for _, g := range hc.KeyShareGroups {
+		if !slices.Contains(hc.Groups, g) {
+			return nil, fmt.Errorf("tls: KeyShareGroups names %v, which CurvePreferences does not enable", tls.CurveID(g))
+		}
+	}
+	if c.MaxFragment != 0 && (c.MaxFragment < minFragment || c.MaxFragment > record.MaxPlaintext) {
+		return nil, fmt.Errorf("tls: MaxFragment %d is outside [%d, %d]", c.MaxFragment, minFragment, record.MaxPlaintext)
+	}
 	return hc, nil
+}
+
+// minFragment is the smallest MaxFragment: smaller records only waste the
+// peer's work (RFC 8449's record_size_limit has the same floor).
+const minFragment = 64
+
+func curveIDs(ids []tls.CurveID) []handshake.CurveID {
+	if ids == nil {
+		return nil
+	}
+	out := make([]handshake.CurveID, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, handshake.CurveID(id))
+	}
+	return out
+}
+
+func schemes(ids []tls.SignatureScheme) []handshake.SignatureScheme {
+	if ids == nil {
+		return nil
+	}
+	out := make([]handshake.SignatureScheme, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, handshake.SignatureScheme(id))
+	}
+	return out
 }
 
 func groups(prefs []tls.CurveID) []handshake.CurveID {
@@ -161,4 +248,14 @@ func groups(prefs []tls.CurveID) []handshake.CurveID {
 		}
 	}
 	return out
+}
+
+// checkRecordSizes checks RecordSizeLimit: "Endpoints MUST
+// NOT send a "record_size_limit" extension with a value smaller than 64"
+// and "TLS 1.3 uses a limit of 2^14+1 octets" (RFC 8449, Section 4).
+func (c *Config) checkRecordSizes() error {
+	if l := c.RecordSizeLimit; l != 0 && (l < 64 || l > record.MaxInnerPlaintextTLS13) {
+		return fmt.Errorf("tls: RecordSizeLimit %d is outside 64..16385", l)
+	}
+	return nil
 }

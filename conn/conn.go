@@ -38,15 +38,17 @@ type Conn struct {
 	keyUpdates   int
 	tickets      int
 	ccsSeen      int
-	hellos       int    // TLS 1.2 HelloRequests since the last application data
-	expectCCS    bool   // TLS 1.2: the handshake waits for the server's ChangeCipherSpec
-	gotCCS       bool   // ... and it arrived
-	serverSecret []byte // current server application traffic secret
+	hellos       int           // TLS 1.2 HelloRequests since the last application data
+	expectCCS    bool          // TLS 1.2: the handshake waits for the server's ChangeCipherSpec
+	gotCCS       bool          // ... and it arrived
+	serverSecret []byte        // current server application traffic secret
+	opener       record.Opener // the read protection installed last
 
 	// The write side; outMu guards every field down to stateMu.
 	outMu         sync.Mutex
 	wr            *record.Writer
 	clientSecret  []byte      // current client application traffic secret
+	peerLimit     int         // the server's record_size_limit, clamped; 0 for none
 	keyUpdateOwed atomic.Bool // set by the reader, paid by the writer
 
 	// Closure state; stateMu is never held across I/O.
@@ -158,6 +160,9 @@ func (c *Conn) handshake() error {
 	if err != nil {
 		return err
 	}
+	if hc.MaxVersion >= record.VersionTLS13 {
+		hc.Session = c.cachedSession()
+	}
 	if c.config.VerifyConnection != nil {
 		hc.VerifyConnection = func(s *handshake.State) error {
 			return c.config.VerifyConnection(tlsStateOf(s, false))
@@ -167,7 +172,11 @@ func (c *Conn) handshake() error {
 	defer c.inMu.Unlock()
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
+	if n := c.config.MaxFragment; n != 0 {
+		c.wr.SetMaxFragment(n) // handshakeConfig checked the range
+	}
 	st, err := handshake.Client(transport{c}, hc)
+	c.settleSession(hc.Session, st, err)
 	if err != nil {
 		return c.abort(err, true)
 	}
@@ -219,10 +228,12 @@ func stateOf(s *handshake.State, complete bool) State {
 		PeerCertificates:   s.PeerCertificates,
 		VerifiedChains:     s.VerifiedChains,
 		HelloRetryRequest:  s.HelloRetryRequest,
+		DidResume:          s.DidResume,
 
 		ExtendedMasterSecret: s.ExtendedMasterSecret,
 		SecureRenegotiation:  s.SecureRenegotiation,
 		PeerSignatureScheme:  tls.SignatureScheme(s.PeerSignatureScheme),
+		PeerRecordSizeLimit:  int(s.PeerRecordSizeLimit),
 	}
 	if s.Suite != nil {
 		cs.CipherSuite = s.Suite.ID
@@ -245,6 +256,7 @@ func tlsStateOf(s *handshake.State, complete bool) tls.ConnectionState {
 		SignedCertificateTimestamps: s.SignedCertificateTimestamps,
 		OCSPResponse:                s.OCSPResponse,
 		HelloRetryRequest:           s.HelloRetryRequest,
+		DidResume:                   s.DidResume,
 	}
 	if s.Suite != nil {
 		cs.CipherSuite = s.Suite.ID

@@ -344,3 +344,24 @@ func TestVerifyConnection(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyConnectionAlert: an error that wraps an alert.Description sends
+// that alert, and the handshake error wraps the callback's error; the
+// state it sees has the server's certificate.
+func TestVerifyConnectionAlert(t *testing.T) {
+	t.Parallel()
+	s := serveGo(t, serverConfig(t, "rsa"), echo)
+	var seen tls.ConnectionState
+	cfg := clientConfig(t)
+	reject := fmt.Errorf("pinned key mismatch: %w", alert.CertificateUnknown)
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		seen = cs
+		return reject
+	}
+	_, err := dialGo(t, s, cfg)
+	require.ErrorIs(t, err, alert.CertificateUnknown)
+	require.ErrorIs(t, err, reject)
+	require.NotErrorIs(t, err, alert.BadCertificate)
+	require.Len(t, seen.PeerCertificates, 1)
+	require.EqualError(t, s.nextErr(t), "remote error: tls: unknown certificate")
+}

@@ -69,7 +69,13 @@ func freePort(t *testing.T) int {
 // it accepts connections. It is killed when the test ends.
 func startPeer(t *testing.T, bin string, args ...string) *peer {
 	t.Helper()
-	port := freePort(t)
+	return startPeerOn(t, freePort(t), bin, args...)
+}
+
+// startPeerOn is startPeer on a port the caller chose, for a peer that
+// reads its port from a configuration file.
+func startPeerOn(t *testing.T, port int, bin string, args ...string) *peer {
+	t.Helper()
 	for i, a := range args {
 		args[i] = strings.ReplaceAll(a, "{port}", strconv.Itoa(port))
 	}

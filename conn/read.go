@@ -247,6 +247,7 @@ func (c *Conn) handleTicket(msg []byte) error {
 	if f := c.trace.SessionTicket; f != nil {
 		f(t)
 	}
+	c.storeTicket(t)
 	return nil
 }
 
@@ -268,7 +269,7 @@ func (c *Conn) handleKeyUpdate(msg []byte) error {
 		return alert.Wrap(alert.UnexpectedMessage, errors.New("tls: KeyUpdate not at a record boundary"))
 	}
 	c.serverSecret = c.hs.Suite.NextTrafficSecret(c.serverSecret)
-	c.rd.SetOpener(c.newKeys13(c.serverSecret))
+	c.installOpenerLocked(c.newKeys13(c.serverSecret))
 	if ku.RequestUpdate == 1 {
 		c.keyUpdateOwed.Store(true)
 	}

@@ -23,6 +23,10 @@ type State struct {
 	PeerCertificates   []*x509.Certificate
 	VerifiedChains     [][]*x509.Certificate
 	HelloRetryRequest  bool
+	// DidResume says a TLS 1.3 handshake resumed a session from
+	// Config.ClientSessionCache; PeerCertificates and VerifiedChains are
+	// then the original connection's, as in crypto/tls.
+	DidResume bool
 	// ExtendedMasterSecret and SecureRenegotiation say, for TLS 1.2, that
 	// the server answered extended_master_secret (RFC 7627) and
 	// renegotiation_info (RFC 5746). tlsrecord never renegotiates.
@@ -31,6 +35,9 @@ type State struct {
 	// PeerSignatureScheme is the scheme the server signed with: its
 	// CertificateVerify (TLS 1.3) or ServerKeyExchange (TLS 1.2).
 	PeerSignatureScheme tls.SignatureScheme
+	// PeerRecordSizeLimit is the server's record_size_limit (RFC 8449), 0
+	// when it sent none; it caps the records we send.
+	PeerRecordSizeLimit int
 
 	// CloseNotifySent and CloseNotifyReceived say which close_notify
 	// alerts crossed; Truncated that the transport ended without the
@@ -58,8 +65,8 @@ type Trace struct {
 	// records.
 	TransportEOF func(atRecordBoundary bool)
 	// SessionTicket receives each NewSessionTicket the server sends
-	// (RFC 8446, Section 4.6.1). tlsrecord does not resume sessions; the
-	// ticket is for the caller to inspect.
+	// (RFC 8446, Section 4.6.1), before it goes into
+	// Config.ClientSessionCache, if any.
 	SessionTicket func(*handshake.NewSessionTicket)
 }
 

@@ -148,7 +148,7 @@ func TestTLS12HelloRequestRefused(t *testing.T) {
 			require.ErrorIs(t, werr, alert.NoRenegotiation)
 			require.NoError(t, c.Close())
 			require.Equal(t, []alert.Alert{noRenegotiation}, log.sentAlerts(), "Close sends nothing after it")
-			require.False(t, c.ConnectionState().CloseNotifySent)
+			require.False(t, c.State().CloseNotifySent)
 		})
 	}
 }

@@ -68,12 +68,12 @@ func (t transport) SetReadKeys(o record.Opener) error {
 	if t.c.asm.Pending() {
 		return alert.Wrap(alert.UnexpectedMessage, errors.New("tls: handshake message straddles a key change"))
 	}
-	t.c.rd.SetOpener(o)
+	t.c.installOpenerLocked(o)
 	return nil
 }
 
 func (t transport) SetWriteKeys(s record.Sealer) error {
-	t.c.wr.SetSealer(s)
+	t.c.installSealerLocked(s)
 	return nil
 }
 

@@ -141,7 +141,7 @@ func (c *Conn) sendKeyUpdateLocked(requestPeer bool) error {
 		return c.writeFailedLocked(err)
 	}
 	c.clientSecret = c.hs.Suite.NextTrafficSecret(c.clientSecret)
-	c.wr.SetSealer(c.newKeys13(c.clientSecret))
+	c.installSealerLocked(c.newKeys13(c.clientSecret))
 	if err := c.wr.Flush(); err != nil {
 		return c.writeFailedLocked(err)
 	}

@@ -65,9 +65,21 @@ type Config struct {
 	CipherSuites []uint16
 	// Groups lists the groups to offer in supported_groups, in order.
 	// X25519MLKEM768 is left out when TLS 1.3 is not offered.
-	Groups               []CurveID
-	Certificates         []tls.Certificate
-	GetClientCertificate func(*tls.CertificateRequestInfo) (*tls.Certificate, error)
+	Groups []CurveID
+	// KeyShareGroups lists the groups whose key shares the first TLS 1.3
+	// ClientHello carries, each one of Groups; nil means
+	// initialShareGroups' choice. The shares go out in the order of
+	// Groups.
+	KeyShareGroups []CurveID
+	// SignatureSchemes lists the schemes offered in signature_algorithms
+	// (and so accepted from the server); nil means
+	// SupportedSignatureSchemes.
+	SignatureSchemes []SignatureScheme
+	// ClientSignatureSchemes lists the schemes our client certificate may
+	// sign with, best first; nil means SupportedSignatureSchemes.
+	ClientSignatureSchemes []SignatureScheme
+	Certificates           []tls.Certificate
+	GetClientCertificate   func(*tls.CertificateRequestInfo) (*tls.Certificate, error)
 	// VerifyConnection runs after the server's CertificateVerify (TLS 1.3)
 	// or ServerKeyExchange signature (TLS 1.2) is checked and before its
 	// Finished; an error fails the handshake with the alert.Description it
@@ -76,6 +88,13 @@ type Config struct {
 	KeyLogWriter     io.Writer
 	Rand             io.Reader
 	Time             func() time.Time
+	// Session, when set, is offered for TLS 1.3 resumption (psk_dhe_ke,
+	// RFC 8446, Section 4.2.11) if it is for ServerName, within its
+	// lifetime, and its suite's hash is among the suites offered.
+	Session *Session
+	// RecordSizeLimit, when not 0, is sent as record_size_limit (RFC 8449)
+	// and caps the protected records the server may send; conn enforces it.
+	RecordSizeLimit uint16
 	// AllowNoExtendedMasterSecret lets a TLS 1.2 handshake go on with a
 	// server that does not answer extended_master_secret (RFC 7627). The
 	// connection's ExportKeyingMaterial then refuses to work.
@@ -93,6 +112,12 @@ type State struct {
 	VerifiedChains     [][]*x509.Certificate
 	HelloRetryRequest  bool
 	ClientRandom       []byte
+	// DidResume says a TLS 1.3 handshake resumed Config.Session with its
+	// PSK; PeerCertificates and VerifiedChains are then the original ones.
+	DidResume bool
+	// PeerRecordSizeLimit is the server's record_size_limit (RFC 8449), 0
+	// when it sent none.
+	PeerRecordSizeLimit uint16
 	// PeerSignatureScheme is the scheme of the server's signature: its
 	// CertificateVerify (TLS 1.3) or ServerKeyExchange (TLS 1.2).
 	PeerSignatureScheme SignatureScheme
@@ -111,6 +136,9 @@ type State struct {
 	ClientSecret   []byte
 	ServerSecret   []byte
 	ExporterSecret []byte
+	// ResumptionSecret is TLS 1.3's resumption_master_secret (RFC 8446,
+	// Section 7.1), from which each ticket's PSK derives.
+	ResumptionSecret []byte
 
 	// TLS 1.2: whether the master secret is the extended one (RFC 7627)
 	// and the server answered renegotiation_info (RFC 5746), and what the
@@ -176,6 +204,7 @@ type clientHello struct {
 	hello   *ClientHello
 	msg     []byte         // the whole message as sent
 	shares  []*ClientShare // TLS 1.3 key shares
+	session *Session       // the session offered for resumption, or nil
 	offer13 bool
 	offer12 bool
 }
@@ -208,7 +237,7 @@ func newClientHello(cfg *Config) (*clientHello, error) {
 		if sessionID, err = readRand(cfg.Rand, maxSessionIDLen); err != nil {
 			return nil, err
 		}
-		for _, g := range initialShareGroups(groups) {
+		for _, g := range cfg.shareGroups(groups) {
 			share, err := GenerateKeyShare(cfg.Rand, g)
 			if err != nil {
 				return nil, alert.Wrap(alert.InternalError, err)
@@ -216,7 +245,10 @@ func newClientHello(cfg *Config) (*clientHello, error) {
 			ch.shares = append(ch.shares, share)
 		}
 	}
-	schemes := SupportedSignatureSchemes()
+	schemes := cfg.SignatureSchemes
+	if schemes == nil {
+		schemes = SupportedSignatureSchemes()
+	}
 	ch.hello = &ClientHello{
 		Vers:                    record.VersionTLS12,
 		Random:                  random,
@@ -232,8 +264,14 @@ func newClientHello(cfg *Config) (*clientHello, error) {
 		// SCTs, which ConnectionState reports (they are not checked).
 		RequestOCSP: true,
 		RequestSCTs: true,
+		RecordSizeLimit:         cfg.RecordSizeLimit,
 	}
 	ch.addVersionExtensions()
+	if ch.offer13 && cfg.Session.offerable(cfg, suites) {
+		ch.session = cfg.Session
+		ch.msg, err = marshalWithPSK(ch.hello, ch.session, cfg.Time(), nil)
+		return ch, err
+	}
 	if ch.msg, err = ch.hello.Marshal(); err != nil {
 		return nil, alert.Wrap(alert.InternalError, err)
 	}
@@ -423,6 +461,14 @@ func (cfg *Config) checkALPN(selected string) error {
 	return nil
 }
 
+// clientSchemes returns the schemes our client certificate may sign with.
+func (cfg *Config) clientSchemes() []SignatureScheme {
+	if cfg.ClientSignatureSchemes != nil {
+		return cfg.ClientSignatureSchemes
+	}
+	return SupportedSignatureSchemes()
+}
+
 // runSteps runs a handshake flow's steps in order, stopping at the first
 // error.
 func runSteps(steps ...func() error) error {
@@ -457,4 +503,12 @@ func (cfg *Config) clientCertificate(version uint16, cas [][]byte, schemes []Sig
 		}
 	}
 	return nil, nil
+}
+
+// RecordSizeLimiter is implemented by a Transport that applies the
+// server's record_size_limit (RFC 8449) to the protected records it sends
+// from the moment the handshake learns it: the TLS 1.3 EncryptedExtensions
+// or the TLS 1.2 ServerHello.
+type RecordSizeLimiter interface {
+	SetPeerRecordSizeLimit(limit int)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rsa"
 	"errors"
@@ -99,6 +100,12 @@ func (hs *clientHandshakeTLS12) processServerHello(sh *ServerHello, msg []byte) 
 	hs.state.SignedCertificateTimestamps = sh.SCTs
 	hs.state.ExtendedMasterSecret = sh.ExtendedMasterSecret
 	hs.state.SecureRenegotiation = sh.SecureRenegotiation
+	hs.state.PeerRecordSizeLimit = sh.RecordSizeLimit
+	// The limit binds our protected records, the first of which is our
+	// Finished (RFC 8449, Section 4).
+	if l, ok := hs.t.(RecordSizeLimiter); ok && sh.RecordSizeLimit != 0 {
+		l.SetPeerRecordSizeLimit(int(sh.RecordSizeLimit))
+	}
 	return nil
 }
 
@@ -215,6 +222,9 @@ func (hs *clientHandshakeTLS12) readServerKeyExchange() error {
 	if err := checkSuiteKey(hs.suite, pub); err != nil {
 		return err
 	}
+	if err := hs.checkLeafCurve(pub); err != nil {
+		return err
+	}
 	params, err := ske.Params()
 	if err != nil {
 		return err
@@ -233,6 +243,29 @@ func (hs *clientHandshakeTLS12) readServerKeyExchange() error {
 	}
 	hs.state.CurveID = ske.Curve
 	return hs.cfg.verifyConnection(&hs.state)
+}
+
+// checkLeafCurve applies RFC 5246, Section 7.4.2 to an ECDSA leaf of an
+// ECDHE_ECDSA suite: "The public key MUST use a curve and point format
+// supported by the client".
+// A curve we did not offer in supported_groups is an illegal_parameter,
+// as an unoffered ServerKeyExchange curve is (alert policy, package alert).
+func (hs *clientHandshakeTLS12) checkLeafCurve(pub any) error {
+	k, ok := pub.(*ecdsa.PublicKey)
+	if !ok {
+		return nil
+	}
+	var g CurveID
+	switch k.Curve {
+	case elliptic.P256():
+		g = CurveP256
+	case elliptic.P384():
+		g = CurveP384
+	}
+	if g == 0 || !slices.Contains(hs.hello.SupportedGroups, g) {
+		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: server's ECDSA certificate uses curve %s, which we did not offer", k.Curve.Params().Name))
+	}
+	return nil
 }
 
 // checkSuiteKey applies RFC 8422, Section 5.3's table: for ECDHE_ECDSA the

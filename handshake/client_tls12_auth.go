@@ -38,7 +38,7 @@ func (hs *clientHandshakeTLS12) sendClientCertificate() (*clientSigner, error) {
 		if !ok {
 			return nil, alert.Wrap(alert.InternalError, errors.New("tls: client certificate key does not implement crypto.Signer"))
 		}
-		scheme, err := selectClientSchemeTLS12(key.Public(), hs.certReq)
+		scheme, err := selectClientSchemeTLS12(key.Public(), hs.cfg.clientSchemes(), hs.certReq)
 		if err != nil {
 			return nil, err
 		}
@@ -54,7 +54,7 @@ func (hs *clientHandshakeTLS12) clientCertificate() (*tls.Certificate, error) {
 	req := hs.certReq
 	return hs.cfg.clientCertificate(record.VersionTLS12, req.CertificateAuthorities, req.SignatureAlgorithms,
 		func(pub crypto.PublicKey) bool {
-			_, err := selectClientSchemeTLS12(pub, req)
+			_, err := selectClientSchemeTLS12(pub, hs.cfg.clientSchemes(), req)
 			return err == nil
 		})
 }
@@ -63,17 +63,17 @@ func (hs *clientHandshakeTLS12) clientCertificate() (*tls.Certificate, error) {
 // end-entity certificate provided by the client MUST contain a key that is
 // compatible with certificate_types. If the key is a signature key, it
 // MUST be usable with some hash/signature algorithm pair in
-// supported_signature_algorithms" (RFC 5246, Section 7.4.4). ECDSA schemes
+// supported_signature_algorithms" (RFC 5246, Section 7.4.4). Of ours, ECDSA schemes
 // bound to the key's curve are preferred; TLS 1.2 allows any. No fit is a
 // handshake_failure, as in crypto/tls.
-func selectClientSchemeTLS12(key crypto.PublicKey, req *CertificateRequestTLS12) (SignatureScheme, error) {
+func selectClientSchemeTLS12(key crypto.PublicKey, ours []SignatureScheme, req *CertificateRequestTLS12) (SignatureScheme, error) {
 	certType := CertTypeECDSASign // ECDSA and EdDSA keys (RFC 8422, Section 5.5)
 	if _, ok := key.(*rsa.PublicKey); ok {
 		certType = CertTypeRSASign
 	}
 	if slices.Contains(req.CertificateTypes, certType) {
 		for _, strict := range []bool{true, false} {
-			for _, s := range SupportedSignatureSchemes() {
+			for _, s := range ours {
 				info := schemeInfos[s]
 				if !slices.Contains(req.SignatureAlgorithms, s) || !keyFits(info, key, strict) {
 					continue

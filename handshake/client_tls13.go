@@ -32,12 +32,14 @@ type clientHandshakeTLS13 struct {
 	serverHS    []byte // server_handshake_traffic_secret
 	master      MasterSecret
 	serverCerts [][]byte
+	session     *Session // offered for resumption, nil once dropped
+	usingPSK    bool     // the server accepted it
 }
 
 // newClientHandshakeTLS13 continues the handshake ch began once the
 // ServerHello selected TLS 1.3.
 func newClientHandshakeTLS13(t Transport, cfg *Config, ch *clientHello) *clientHandshakeTLS13 {
-	hs := &clientHandshakeTLS13{t: t, cfg: cfg, hello: ch.hello, shares: ch.shares}
+	hs := &clientHandshakeTLS13{t: t, cfg: cfg, hello: ch.hello, shares: ch.shares, session: ch.session}
 	hs.state.ClientRandom = ch.hello.Random
 	hs.state.ServerName = cfg.ServerName
 	hs.transcript = NewTranscriptBuffered()
@@ -71,9 +73,9 @@ func (hs *clientHandshakeTLS13) handshake(sh *ServerHello, msg []byte) (*State, 
 	return &hs.state, nil
 }
 
-// pskModeDHE is psk_dhe_ke (RFC 8446, Section 4.2.9): we offer no PSK, but
-// servers only issue tickets to clients that list a mode.
-const pskModeDHE = 1
+// pskModeDHE is psk_dhe_ke (RFC 8446, Section 4.2.9), the only mode we
+// offer: a resumed handshake always has a fresh (EC)DHE key share.
+const pskModeDHE = PSKModeDHE
 
 // initialShareGroups picks the key shares of the first ClientHello: the
 // hybrid X25519MLKEM768 and X25519 when both are enabled, as crypto/tls
@@ -92,6 +94,25 @@ func initialShareGroups(groups []CurveID) []CurveID {
 	return out
 }
 
+// shareGroups returns the groups of the first ClientHello's key shares,
+// KeyShareGroups or initialShareGroups' choice, in the order of groups:
+// "Each KeyShareEntry value MUST correspond to a group offered in the
+// "supported_groups" extension and MUST appear in the same order" (RFC 8446,
+// Section 4.2.8).
+func (cfg *Config) shareGroups(groups []CurveID) []CurveID {
+	want := cfg.KeyShareGroups
+	if want == nil {
+		want = initialShareGroups(groups)
+	}
+	var out []CurveID
+	for _, g := range groups {
+		if slices.Contains(want, g) && !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 func (hs *clientHandshakeTLS13) keyShares() []KeyShare {
 	out := make([]KeyShare, 0, len(hs.shares))
 	for _, s := range hs.shares {
@@ -100,10 +121,21 @@ func (hs *clientHandshakeTLS13) keyShares() []KeyShare {
 	return out
 }
 
+// writeHello sends the second ClientHello; a PSK still offered gets a
+// fresh age and a binder over the transcript so far: "When the server
+// responds with a HelloRetryRequest ... the client ... MUST update the
+// "obfuscated_ticket_age" ... and ... recompute the binder values" (RFC
+// 8446, Sections 4.1.2 and 4.2.11.2).
 func (hs *clientHandshakeTLS13) writeHello() error {
-	msg, err := hs.hello.Marshal()
+	var msg []byte
+	var err error
+	if hs.session != nil {
+		msg, err = marshalWithPSK(hs.hello, hs.session, hs.cfg.Time(), hs.transcript)
+	} else if msg, err = hs.hello.Marshal(); err != nil {
+		err = alert.Wrap(alert.InternalError, err)
+	}
 	if err != nil {
-		return alert.Wrap(alert.InternalError, err)
+		return err
 	}
 	hs.transcript.Write(msg)
 	if err := hs.t.WriteMessage(msg); err != nil {
@@ -167,11 +199,21 @@ func (hs *clientHandshakeTLS13) checkServerHello(sh *ServerHello) error {
 	// "A client which receives a legacy_session_id_echo field that does not
 	// match what it sent in the ClientHello MUST abort the handshake with an
 	// "illegal_parameter" alert" (RFC 8446, Section 4.1.3).
+	// "In TLS 1.3, the TLS server indicates its version using the
+	// "supported_versions" extension (Section 4.2.1), and the
+	// legacy_version field MUST be set to 0x0303" (RFC 8446, Section
+	// 4.1.3), in a HelloRetryRequest too (Section 4.1.4).
+	if sh.Vers != record.VersionTLS12 {
+		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: TLS 1.3 server_hello with legacy_version %#04x", sh.Vers))
+	}
 	if !bytes.Equal(sh.SessionID, hs.hello.SessionID) {
 		return alert.Wrap(alert.IllegalParameter, errors.New("tls: server did not echo the legacy session id"))
 	}
+	// "legacy_compression_method: A single byte which MUST have the value
+	// 0" (RFC 8446, Section 4.1.3); decode_error (alert policy, package
+	// alert).
 	if sh.CompressionMethod != 0 {
-		return alert.Wrap(alert.IllegalParameter, errors.New("tls: server selected a compression method"))
+		return alert.Wrap(alert.DecodeError, errors.New("tls: server selected a compression method"))
 	}
 	// "A client which receives a cipher suite that was not offered MUST
 	// abort the handshake with an "illegal_parameter" alert" (RFC 8446,
@@ -232,6 +274,13 @@ func (hs *clientHandshakeTLS13) retryHello(hrr *ServerHello) (*ServerHello, erro
 	if !changed {
 		return nil, alert.Wrap(alert.IllegalParameter, errors.New("tls: HelloRetryRequest changes nothing"))
 	}
+	// A PSK whose hash is not the selected suite's cannot be used: "the
+	// client SHOULD omit any PSKs ... that are not compatible with the
+	// server's indicated cipher suite" (RFC 8446, Section 4.1.4).
+	if hs.session != nil && hs.session.suite.Hash != hs.suite.Hash {
+		hs.session = nil
+		hs.hello.dropPSK()
+	}
 	// The dummy change_cipher_spec goes "immediately after its first
 	// ClientHello" or before the second flight; with an HRR we send it
 	// before the second ClientHello, as crypto/tls does (Appendix D.4).
@@ -265,6 +314,9 @@ func (hs *clientHandshakeTLS13) sendDummyCCS() error {
 // processServerHello derives the handshake traffic secrets from the key
 // share the server chose (RFC 8446, Sections 4.2.8 and 7.1).
 func (hs *clientHandshakeTLS13) processServerHello(sh *ServerHello) error {
+	if err := hs.acceptPSK(sh); err != nil {
+		return err
+	}
 	// "This value MUST be in the same group as the KeyShareEntry value
 	// offered by the client that the server has selected" (RFC 8446,
 	// Section 4.2.8).
@@ -282,7 +334,7 @@ func (hs *clientHandshakeTLS13) processServerHello(sh *ServerHello) error {
 		return err
 	}
 	hs.state.CurveID = share.Group()
-	hs.hsSecret = NewEarlySecret(hs.suite, nil).HandshakeSecret(shared)
+	hs.hsSecret = hs.earlySecret().HandshakeSecret(shared)
 	th := hs.transcript.Sum()
 	hs.clientHS = hs.hsSecret.ClientTrafficSecret(th)
 	hs.serverHS = hs.hsSecret.ServerTrafficSecret(th)
@@ -322,12 +374,25 @@ func (hs *clientHandshakeTLS13) readEncryptedExtensions() error {
 		return err
 	}
 	hs.state.NegotiatedProtocol = ee.ALPNProtocol
+	hs.state.PeerRecordSizeLimit = ee.RecordSizeLimit
+	// The server's record_size_limit caps the records we send from now on,
+	// our Finished included (RFC 8449, Section 4).
+	if l, ok := hs.t.(RecordSizeLimiter); ok && ee.RecordSizeLimit != 0 {
+		l.SetPeerRecordSizeLimit(int(ee.RecordSizeLimit))
+	}
 	return nil
 }
 
 // readCertificate reads an optional CertificateRequest and the server's
 // Certificate, and verifies the chain (RFC 8446, Sections 4.3.2 and 4.4.2).
+// A resumed handshake has neither: "Servers which are authenticating with
+// a PSK MUST NOT send the CertificateRequest message in the main handshake"
+// (Section 4.3.2), and Finished follows EncryptedExtensions, so any of
+// them is an unexpected_message when Finished is read.
 func (hs *clientHandshakeTLS13) readCertificate() error {
+	if hs.usingPSK {
+		return nil
+	}
 	msg, err := hs.t.ReadMessage()
 	if err != nil {
 		return err
@@ -362,6 +427,13 @@ func (hs *clientHandshakeTLS13) readCertificate() error {
 		return alert.Wrap(alert.IllegalParameter, errors.New("tls: non-empty certificate_request_context from server"))
 	}
 	for _, e := range cert.Entries {
+		// "The extensions in the Certificate message from the server MUST
+		// correspond to ones from the ClientHello message" (RFC 8446,
+		// Section 4.4.2): a status_request or SCT answer we did not ask for
+		// is unsupported_extension (Section 4.2).
+		if err := hs.hello.CheckSolicited(e.Extensions); err != nil {
+			return err
+		}
 		hs.serverCerts = append(hs.serverCerts, e.Data)
 	}
 	// The leaf's entry carries its OCSP response and SCTs (RFC 8446,
@@ -377,6 +449,11 @@ func (hs *clientHandshakeTLS13) readCertificate() error {
 // transcript (RFC 8446, Section 4.4.3). It runs even with
 // InsecureSkipVerify: the key in the leaf must still have signed.
 func (hs *clientHandshakeTLS13) readCertificateVerify() error {
+	if hs.usingPSK {
+		// The caller's check of the connection still runs on resumption,
+		// over the original certificates, as crypto/tls does.
+		return hs.cfg.verifyConnection(&hs.state)
+	}
 	msg, err := hs.readMessage(TypeCertificateVerify)
 	if err != nil {
 		return err
@@ -448,6 +525,9 @@ func (hs *clientHandshakeTLS13) sendClientFlight() error {
 	if err := hs.t.SetWriteKeys(cipher.NewTLS13(hs.suite, hs.state.ClientSecret)); err != nil {
 		return err
 	}
+	// resumption_master_secret hashes ClientHello...client Finished (RFC
+	// 8446, Section 7.1).
+	hs.state.ResumptionSecret = hs.master.ResumptionSecret(hs.transcript.Sum())
 	hs.state.Version = record.VersionTLS13
 	return hs.t.Flush()
 }
@@ -477,7 +557,7 @@ func (hs *clientHandshakeTLS13) sendClientCertificate() error {
 	if !ok {
 		return alert.Wrap(alert.InternalError, errors.New("tls: client certificate key does not implement crypto.Signer"))
 	}
-	scheme, err := SelectClientScheme(signer.Public(), hs.certReq.SignatureAlgorithms)
+	scheme, err := SelectClientScheme(signer.Public(), hs.cfg.clientSchemes(), hs.certReq.SignatureAlgorithms)
 	if err != nil {
 		return err
 	}
@@ -494,7 +574,7 @@ func (hs *clientHandshakeTLS13) clientCertificate() (*tls.Certificate, error) {
 	req := hs.certReq
 	return hs.cfg.clientCertificate(record.VersionTLS13, req.CertificateAuthorities, req.SignatureAlgorithms,
 		func(pub crypto.PublicKey) bool {
-			_, err := SelectClientScheme(pub, req.SignatureAlgorithms)
+			_, err := SelectClientScheme(pub, hs.cfg.clientSchemes(), req.SignatureAlgorithms)
 			return err == nil
 		})
 }

@@ -17,6 +17,7 @@ import (
 // next for the message to return, given the ClientHellos sent so far.
 type scriptedTransport struct {
 	hellos []*ClientHello
+	raw    [][]byte // the ClientHellos as sent
 	sent   []MsgType
 	ccs    int
 	next   func(s *scriptedTransport, step int) []byte
@@ -40,6 +41,7 @@ func (s *scriptedTransport) WriteMessage(msg []byte) error {
 			return err
 		}
 		s.hellos = append(s.hellos, ch)
+		s.raw = append(s.raw, msg)
 	}
 	return nil
 }
@@ -123,6 +125,39 @@ func TestClientHelloContents(t *testing.T) {
 	require.Equal(t, CurveP384, s.hello().KeyShares[0].Group)
 }
 
+// TestKeyShareOrder: "Each KeyShareEntry value MUST correspond to a group
+// offered in the "supported_groups" extension and MUST appear in the same
+// order" (RFC 8446, Section 4.2.8), whatever the preferences or the
+// explicit KeyShareGroups say.
+func TestKeyShareOrder(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		groups []CurveID
+		shares []CurveID
+		want   []CurveID
+	}{
+		{"x25519 first", []CurveID{X25519, X25519MLKEM768, CurveP256}, nil, []CurveID{X25519, X25519MLKEM768}},
+		{"hybrid first", []CurveID{X25519MLKEM768, X25519}, nil, []CurveID{X25519MLKEM768, X25519}},
+		{"explicit, reordered", []CurveID{CurveP256, X25519, CurveP384}, []CurveID{CurveP384, CurveP256}, []CurveID{CurveP256, CurveP384}},
+		{"explicit, not first", []CurveID{X25519MLKEM768, X25519, CurveP256}, []CurveID{CurveP256}, []CurveID{CurveP256}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig()
+			cfg.Groups, cfg.KeyShareGroups = tc.groups, tc.shares
+			s := &scriptedTransport{next: func(*scriptedTransport, int) []byte { return nil }}
+			Client(s, cfg)
+			var got []CurveID
+			for _, ks := range s.hello().KeyShares {
+				got = append(got, ks.Group)
+			}
+			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.groups, s.hello().SupportedGroups)
+		})
+	}
+}
+
 func TestServerHelloChecks(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -141,6 +176,15 @@ func TestServerHelloChecks(t *testing.T) {
 		}, alert.IllegalParameter},
 		{"compression", func(t *testing.T, s *scriptedTransport, _ int) []byte {
 			return serverHello(t, s.hello(), func(sh *ServerHello) { sh.CompressionMethod = 1 })
+		}, alert.DecodeError},
+		{"hrr-compression", func(t *testing.T, s *scriptedTransport, _ int) []byte {
+			return hrr(t, s.hello(), func(sh *ServerHello) { sh.CompressionMethod = 1 })
+		}, alert.DecodeError},
+		{"legacy-version-not-tls12", func(t *testing.T, s *scriptedTransport, _ int) []byte {
+			return serverHello(t, s.hello(), func(sh *ServerHello) { sh.Vers = 0x1234 })
+		}, alert.IllegalParameter},
+		{"hrr-legacy-version-not-tls12", func(t *testing.T, s *scriptedTransport, _ int) []byte {
+			return hrr(t, s.hello(), func(sh *ServerHello) { sh.Vers = 0x0305 })
 		}, alert.IllegalParameter},
 		{"unoffered-suite", func(t *testing.T, s *scriptedTransport, _ int) []byte {
 			return serverHello(t, s.hello(), func(sh *ServerHello) { sh.CipherSuite = 0x1304 })

@@ -147,8 +147,10 @@ func readExtensions(s *cryptobyte.String, t MsgType) (exts []rawExtension, types
 		}
 		// "There MUST NOT be more than one extension of the same type in a
 		// given extension block" (RFC 8446, Section 4.2).
+		// The block is then malformed: decode_error (alert policy,
+		// package alert).
 		if seen[e.typ] {
-			return nil, nil, alert.Wrap(alert.IllegalParameter,
+			return nil, nil, alert.Wrap(alert.DecodeError,
 				fmt.Errorf("tls: duplicate %s extension in %v", extName(e.typ), t))
 		}
 		seen[e.typ] = true
@@ -402,6 +404,8 @@ func (m *ClientHello) Offers(ext uint16) bool {
 		return len(m.KeyShares) > 0
 	case ExtRenegotiationInfo:
 		return m.SecureRenegotiation
+	case ExtPreSharedKey:
+		return len(m.PSKIdentities) > 0
 	}
 	return false
 }

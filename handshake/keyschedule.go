@@ -28,6 +28,8 @@ const (
 	labelServerAppTraffic = "s ap traffic"
 	labelExporterMaster   = "exp master"
 	labelResumptionMaster = "res master"
+	labelResumptionBinder = "res binder"
+	labelResumption       = "resumption"
 )
 
 // EarlySecret is the first stage of the key schedule.
@@ -55,6 +57,29 @@ type MasterSecret struct {
 // (RFC 8446, Section 7.1).
 func NewEarlySecret(s *cipher.Suite, psk []byte) EarlySecret {
 	return EarlySecret{suite: s, secret: cipher.Extract(s.Hash, psk, nil)}
+}
+
+// ResumptionBinderKey returns binder_key = Derive-Secret(Early Secret,
+// "res binder", "") (RFC 8446, Section 7.1).
+func (e EarlySecret) ResumptionBinderKey() []byte {
+	return cipher.DeriveSecret(e.suite.Hash, e.secret, labelResumptionBinder, emptyHash(e.suite))
+}
+
+// ResumptionBinder returns the PskBinderEntry of a resumption PSK: "The
+// PskBinderEntry is computed in the same way as the Finished message
+// (Section 4.4.4) but with the BaseKey being the binder_key" (RFC 8446,
+// Section 4.2.11.2). transcript is Transcript-Hash(Truncate(ClientHello1)),
+// or with a HelloRetryRequest the hash of message_hash(ClientHello1),
+// the HelloRetryRequest and Truncate(ClientHello2).
+func (e EarlySecret) ResumptionBinder(transcript []byte) []byte {
+	return VerifyData(e.suite, e.ResumptionBinderKey(), transcript)
+}
+
+// ResumptionPSK returns the PSK of a ticket: "HKDF-Expand-Label(
+// resumption_master_secret, "resumption", ticket_nonce, Hash.length)"
+// (RFC 8446, Section 4.6.1).
+func ResumptionPSK(s *cipher.Suite, resumptionSecret, nonce []byte) []byte {
+	return cipher.ExpandLabel(s.Hash, resumptionSecret, labelResumption, nonce, s.Hash.Size())
 }
 
 // HandshakeSecret returns Handshake Secret = HKDF-Extract(Derive-Secret(

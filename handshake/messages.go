@@ -17,8 +17,8 @@ import (
 // length;" then the body (RFC 8446, Section 4). Unmarshal checks the type
 // byte, consumes every byte, copies what it keeps (msg may be reused), and
 // fails with an error carrying the alert to send: decode_error for a
-// malformed, short or overlong message, illegal_parameter for a duplicate
-// extension, unsupported_extension or illegal_parameter for an extension
+// malformed, short or overlong message or a duplicate extension,
+// unsupported_extension or illegal_parameter for an extension
 // the message may not carry, unexpected_message for a message of another
 // type. On error the receiver is left unchanged. Marshal writes the
 // optional extensions that are set, in a fixed order; its errors carry

@@ -143,6 +143,8 @@ func roundTripCases() []struct {
 			Cookie: msgSeq(40, 3), ExtendedMasterSecret: true, SecureRenegotiation: true,
 			ECPointFormats: []uint8{PointFormatUncompressed}, TicketSupported: true,
 			RequestOCSP: true, RequestSCTs: true, RecordSizeLimit: 16385,
+			PSKIdentities: []PSKIdentity{{Identity: msgSeq(120, 0x70), ObfuscatedTicketAge: 0xdeadbeef}, {Identity: []byte{1}}},
+			PSKBinders:    [][]byte{msgSeq(32, 0x50), msgSeq(48, 0x60)},
 		}},
 		{"client_hello_minimal", &ClientHello{
 			Vers: 0x0303, Random: msgSeq(32, 1), CipherSuites: []uint16{0x1301}, CompressionMethods: []uint8{0},
@@ -150,6 +152,11 @@ func roundTripCases() []struct {
 		{"server_hello_tls13", &ServerHello{
 			Vers: 0x0303, Random: msgSeq(32, 0x80), SessionID: msgSeq(32, 0x40), CipherSuite: 0x1301,
 			SupportedVersion: 0x0304, KeyShare: KeyShare{Group: X25519MLKEM768, Data: msgSeq(1120, 5)},
+		}},
+		{"server_hello_tls13_psk", &ServerHello{
+			Vers: 0x0303, Random: msgSeq(32, 0x80), SessionID: msgSeq(32, 0x40), CipherSuite: 0x1301,
+			SupportedVersion: 0x0304, KeyShare: KeyShare{Group: X25519, Data: msgSeq(32, 5)},
+			PreSharedKey: true, SelectedIdentity: 1,
 		}},
 		{"hello_retry_request", &ServerHello{
 			Vers: 0x0303, Random: hrrRandom[:], SessionID: msgSeq(32, 0x40), CipherSuite: 0x1302,
@@ -160,6 +167,7 @@ func roundTripCases() []struct {
 			ServerNameAck: true, ALPNProtocol: "http/1.1", ExtendedMasterSecret: true, SecureRenegotiation: true,
 			RenegotiatedConnection: msgSeq(24, 1), ECPointFormats: []uint8{0, 1, 2},
 			TicketSupported: true, OCSPStapling: true, SCTs: [][]byte{msgSeq(40, 1), msgSeq(50, 2)},
+			RecordSizeLimit: 4096,
 		}},
 		{"encrypted_extensions", &EncryptedExtensions{
 			ALPNProtocol: "h2", ServerNameAck: true, SupportedGroups: []CurveID{X25519, CurveP256},
@@ -341,15 +349,17 @@ func TestExtensionOrder(t *testing.T) {
 			ExtServerName, ExtECPointFormats, ExtSessionTicket, ExtRenegotiationInfo, ExtExtendedMasterSecret,
 			ExtSCT, ExtStatusRequest, ExtSupportedGroups, ExtSignatureAlgorithms, ExtSignatureAlgorithmsCert,
 			ExtALPN, ExtSupportedVersions, ExtCookie, ExtKeyShare, ExtPSKKeyExchangeModes, ExtRecordSizeLimit,
+			ExtPreSharedKey, // last: RFC 8446, Section 4.2.11
 		},
-		"server_hello_tls13":   {ExtKeyShare, ExtSupportedVersions},
-		"hello_retry_request":  {ExtKeyShare, ExtSupportedVersions, ExtCookie},
-		"encrypted_extensions": {ExtSupportedGroups, ExtRecordSizeLimit, ExtServerName, ExtALPN},
-		"certificate_request":  {ExtSignatureAlgorithms, ExtSignatureAlgorithmsCert, ExtCertificateAuthorities},
-		"new_session_ticket":   {ExtEarlyData},
+		"server_hello_tls13":     {ExtKeyShare, ExtSupportedVersions},
+		"server_hello_tls13_psk": {ExtKeyShare, ExtPreSharedKey, ExtSupportedVersions},
+		"hello_retry_request":    {ExtKeyShare, ExtSupportedVersions, ExtCookie},
+		"encrypted_extensions":   {ExtSupportedGroups, ExtRecordSizeLimit, ExtServerName, ExtALPN},
+		"certificate_request":    {ExtSignatureAlgorithms, ExtSignatureAlgorithmsCert, ExtCertificateAuthorities},
+		"new_session_ticket":     {ExtEarlyData},
 		"server_hello_tls12": {
 			ExtServerName, ExtRenegotiationInfo, ExtExtendedMasterSecret, ExtALPN, ExtECPointFormats,
-			ExtSessionTicket, ExtStatusRequest, ExtSCT,
+			ExtSessionTicket, ExtStatusRequest, ExtSCT, ExtRecordSizeLimit,
 		},
 	}
 	for _, tc := range roundTripCases() {

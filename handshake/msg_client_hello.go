@@ -2,6 +2,7 @@ package handshake
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/tlsrecord/tlsrecord/alert"
 	"golang.org/x/crypto/cryptobyte"
@@ -44,6 +45,12 @@ type ClientHello struct {
 	RequestOCSP             bool   // status_request for OCSP (RFC 6066, Section 8)
 	RequestSCTs             bool   // empty signed_certificate_timestamp (RFC 6962)
 	RecordSizeLimit         uint16 // record_size_limit (RFC 8449), 0 for none
+
+	// PSKIdentities and PSKBinders are pre_shared_key's OfferedPsks
+	// (RFC 8446, Section 4.2.11), written as the last extension when
+	// PSKIdentities is not empty; PSKBinders holds one binder per identity.
+	PSKIdentities []PSKIdentity
+	PSKBinders    [][]byte
 
 	// Extensions lists the extension types Unmarshal saw, in wire order,
 	// unrecognized ones included. Marshal ignores it.
@@ -145,6 +152,44 @@ func (m *ClientHello) addTLS13Extensions(b *cryptobyte.Builder) {
 	if m.RecordSizeLimit != 0 {
 		addExtension(b, ExtRecordSizeLimit, func(b *cryptobyte.Builder) { b.AddUint16(m.RecordSizeLimit) })
 	}
+	// "The "pre_shared_key" extension MUST be the last extension in the
+	// ClientHello" (RFC 8446, Section 4.2.11).
+	if len(m.PSKIdentities) > 0 {
+		addExtension(b, ExtPreSharedKey, func(b *cryptobyte.Builder) {
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+				for _, id := range m.PSKIdentities {
+					b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(id.Identity) })
+					b.AddUint32(id.ObfuscatedTicketAge)
+				}
+			})
+			addBinders(b, m.PSKBinders)
+		})
+	}
+}
+
+// PSKIdentity is one PskIdentity of pre_shared_key (RFC 8446, Section
+// 4.2.11): a ticket and its obfuscated age.
+type PSKIdentity struct {
+	Identity            []byte
+	ObfuscatedTicketAge uint32
+}
+
+// addBinders writes "PskBinderEntry binders<33..2^16-1>".
+func addBinders(b *cryptobyte.Builder, binders [][]byte) {
+	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+		for _, bd := range binders {
+			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(bd) })
+		}
+	})
+}
+
+// BindersLen returns how many bytes the binders list of m takes at the end
+// of the marshaled message: the part that "Truncate(ClientHello1)" removes
+// (RFC 8446, Section 4.2.11.2).
+func (m *ClientHello) BindersLen() int {
+	var b cryptobyte.Builder
+	addBinders(&b, m.PSKBinders)
+	return len(b.BytesOrPanic()) // local binders, never peer data
 }
 
 // addKeyShareEntry writes "NamedGroup group; opaque
@@ -187,6 +232,12 @@ func (m *ClientHello) Unmarshal(msg []byte) error {
 		return err
 	}
 	out.Extensions = types
+	// "Servers MUST check that it is the last extension and otherwise fail
+	// the handshake with an "illegal_parameter" alert" (RFC 8446, Section
+	// 4.2.11).
+	if i := slices.Index(types, ExtPreSharedKey); i >= 0 && i != len(types)-1 {
+		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: pre_shared_key is not the last extension in %v", TypeClientHello))
+	}
 	if err := parseExtensions(exts, TypeClientHello, out.parseExtension); err != nil {
 		return err
 	}
@@ -233,6 +284,8 @@ func (m *ClientHello) parseExtension(typ uint16, d *cryptobyte.String) error {
 		return m.readKeyShares(d)
 	case ExtPSKKeyExchangeModes:
 		return wellFormed(readU8List(d, &m.PSKModes))
+	case ExtPreSharedKey:
+		return m.readPreSharedKey(d)
 	default:
 		return ignoreExtension(inCH, typ, d)
 	}
@@ -324,6 +377,35 @@ func (m *ClientHello) readKeyShares(d *cryptobyte.String) error {
 		}
 		seen[ks.Group] = true
 		m.KeyShares = append(m.KeyShares, ks)
+	}
+	return nil
+}
+
+// readPreSharedKey reads OfferedPsks: "PskIdentity identities<7..2^16-1>;
+// PskBinderEntry binders<33..2^16-1>;" (RFC 8446, Section 4.2.11), one
+// binder per identity.
+func (m *ClientHello) readPreSharedKey(d *cryptobyte.String) error {
+	var ids, binders cryptobyte.String
+	if !d.ReadUint16LengthPrefixed(&ids) || ids.Empty() || !d.ReadUint16LengthPrefixed(&binders) || binders.Empty() {
+		return alert.DecodeError
+	}
+	for !ids.Empty() {
+		var id cryptobyte.String
+		var age uint32
+		if !ids.ReadUint16LengthPrefixed(&id) || id.Empty() || !ids.ReadUint32(&age) {
+			return alert.DecodeError
+		}
+		m.PSKIdentities = append(m.PSKIdentities, PSKIdentity{Identity: ownBytes(id), ObfuscatedTicketAge: age})
+	}
+	for !binders.Empty() {
+		var bd cryptobyte.String
+		if !binders.ReadUint8LengthPrefixed(&bd) || len(bd) < 32 {
+			return alert.DecodeError
+		}
+		m.PSKBinders = append(m.PSKBinders, ownBytes(bd))
+	}
+	if len(m.PSKBinders) != len(m.PSKIdentities) {
+		return alert.Wrap(alert.IllegalParameter, fmt.Errorf("tls: %d PSK binders for %d identities", len(m.PSKBinders), len(m.PSKIdentities)))
 	}
 	return nil
 }

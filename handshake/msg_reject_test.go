@@ -63,9 +63,10 @@ func TestServerHelloRejects(t *testing.T) {
 	group := msgExt(ExtKeyShare, msgHex(t, "0018"))
 	alpn := msgExt(ExtALPN, msgU16Vec(msgU8Vec([]byte("h2"))))
 	runRejectCases(t, []rejectCase{
-		{"tls13 duplicate key_share", sh(ks, sv, ks), &ServerHello{}, alert.IllegalParameter},
-		{"tls13 duplicate supported_versions", sh(sv, ks, sv), &ServerHello{}, alert.IllegalParameter},
-		{"tls13 unsolicited pre_shared_key", sh(sv, ks, msgExt(ExtPreSharedKey, msgHex(t, "0000"))), &ServerHello{}, alert.UnsupportedExtension},
+		{"tls13 duplicate key_share", sh(ks, sv, ks), &ServerHello{}, alert.DecodeError},
+		{"tls13 duplicate supported_versions", sh(sv, ks, sv), &ServerHello{}, alert.DecodeError},
+		{"tls13 short pre_shared_key", sh(sv, ks, msgExt(ExtPreSharedKey, msgHex(t, "00"))), &ServerHello{}, alert.DecodeError},
+		{"pre_shared_key in a HelloRetryRequest", hr(sv, msgExt(ExtPreSharedKey, msgHex(t, "0000"))), &ServerHello{}, alert.IllegalParameter},
 		{"tls13 unknown extension", sh(sv, ks, msgExt(0xfafa, nil)), &ServerHello{}, alert.UnsupportedExtension},
 		{"tls13 ALPN is not a ServerHello extension", sh(sv, ks, alpn), &ServerHello{}, alert.IllegalParameter},
 		{"tls13 cookie outside a HelloRetryRequest", sh(sv, ks, msgExt(ExtCookie, msgU16Vec([]byte{1}))), &ServerHello{}, alert.IllegalParameter},
@@ -76,12 +77,13 @@ func TestServerHelloRejects(t *testing.T) {
 		{"hrr key share entry instead of a group", hr(sv, ks), &ServerHello{}, alert.DecodeError},
 		{"hrr selected group 0", hr(sv, msgExt(ExtKeyShare, msgHex(t, "0000"))), &ServerHello{}, alert.IllegalParameter},
 		{"hrr empty cookie", hr(sv, group, msgExt(ExtCookie, msgHex(t, "0000"))), &ServerHello{}, alert.DecodeError},
-		{"hrr duplicate cookie", hr(sv, msgExt(ExtCookie, msgHex(t, "0001 01")), msgExt(ExtCookie, msgHex(t, "0001 02"))), &ServerHello{}, alert.IllegalParameter},
+		{"hrr duplicate cookie", hr(sv, msgExt(ExtCookie, msgHex(t, "0001 01")), msgExt(ExtCookie, msgHex(t, "0001 02"))), &ServerHello{}, alert.DecodeError},
 		{"hrr ALPN", hr(sv, group, alpn), &ServerHello{}, alert.IllegalParameter},
 		{"hrr unknown extension", hr(sv, group, msgExt(0x1234, []byte{1})), &ServerHello{}, alert.UnsupportedExtension},
 		{"tls12 key_share", sh(ks), &ServerHello{}, alert.UnsupportedExtension},
+		{"tls12 odd supported_groups", sh(msgExt(ExtSupportedGroups, msgU16Vec(msgHex(t, "001d 00")))), &ServerHello{}, alert.DecodeError},
 		{"tls12 unknown extension", sh(msgExt(0xfafa, nil)), &ServerHello{}, alert.UnsupportedExtension},
-		{"tls12 duplicate extended_master_secret", sh(msgExt(ExtExtendedMasterSecret, nil), msgExt(ExtExtendedMasterSecret, nil)), &ServerHello{}, alert.IllegalParameter},
+		{"tls12 duplicate extended_master_secret", sh(msgExt(ExtExtendedMasterSecret, nil), msgExt(ExtExtendedMasterSecret, nil)), &ServerHello{}, alert.DecodeError},
 		{"tls12 extended_master_secret with data", sh(msgExt(ExtExtendedMasterSecret, []byte{0})), &ServerHello{}, alert.DecodeError},
 		{"tls12 ALPN with two protocols", sh(msgExt(ExtALPN, msgU16Vec(msgU8Vec([]byte("h2")), msgU8Vec([]byte("h3"))))), &ServerHello{}, alert.DecodeError},
 		{"tls12 ALPN with an empty protocol", sh(msgExt(ExtALPN, msgU16Vec(msgU8Vec()))), &ServerHello{}, alert.DecodeError},
@@ -91,6 +93,9 @@ func TestServerHelloRejects(t *testing.T) {
 		{"extension block overruns", msgFrame(TypeServerHello, head(msgSeq(32, 0)), msgHex(t, "0010 002b 0002 0304")), &ServerHello{}, alert.DecodeError},
 		{"bytes after the extension block", msgFrame(TypeServerHello, head(msgSeq(32, 0)), msgBlock(sv, ks), []byte{0}), &ServerHello{}, alert.DecodeError},
 	})
+	// We sent supported_groups, so a TLS 1.2 server's answer is solicited.
+	m := new(ServerHello)
+	require.NoError(t, m.Unmarshal(sh(msgExt(ExtSupportedGroups, msgU16Vec(msgHex(t, "001d 0017"))))))
 }
 
 func TestEncryptedExtensionsRejects(t *testing.T) {
@@ -98,7 +103,7 @@ func TestEncryptedExtensionsRejects(t *testing.T) {
 	ee := func(exts ...[]byte) []byte { return msgFrame(TypeEncryptedExtensions, msgBlock(exts...)) }
 	sni := msgExt(ExtServerName, nil)
 	runRejectCases(t, []rejectCase{
-		{"duplicate server_name", ee(sni, sni), &EncryptedExtensions{}, alert.IllegalParameter},
+		{"duplicate server_name", ee(sni, sni), &EncryptedExtensions{}, alert.DecodeError},
 		{"unsolicited early_data", ee(msgExt(ExtEarlyData, nil)), &EncryptedExtensions{}, alert.UnsupportedExtension},
 		{"unsolicited max_fragment_length", ee(msgExt(ExtMaxFragmentLength, []byte{4})), &EncryptedExtensions{}, alert.UnsupportedExtension},
 		{"unknown extension", ee(msgExt(0x7777, []byte{1, 2})), &EncryptedExtensions{}, alert.UnsupportedExtension},
@@ -124,8 +129,8 @@ func TestCertificateRequestRejects(t *testing.T) {
 	runRejectCases(t, []rejectCase{
 		{"no signature_algorithms", cr(msgExt(ExtSignatureAlgorithmsCert, msgU16Vec(msgHex(t, "0804")))), &CertificateRequestTLS13{}, alert.MissingExtension},
 		{"no extensions", cr(), &CertificateRequestTLS13{}, alert.MissingExtension},
-		{"duplicate signature_algorithms", cr(sigs, sigs), &CertificateRequestTLS13{}, alert.IllegalParameter},
-		{"duplicate unknown extension", cr(sigs, msgExt(0x9999, nil), msgExt(0x9999, nil)), &CertificateRequestTLS13{}, alert.IllegalParameter},
+		{"duplicate signature_algorithms", cr(sigs, sigs), &CertificateRequestTLS13{}, alert.DecodeError},
+		{"duplicate unknown extension", cr(sigs, msgExt(0x9999, nil), msgExt(0x9999, nil)), &CertificateRequestTLS13{}, alert.DecodeError},
 		{"key_share is not a CR extension", cr(sigs, msgExt(ExtKeyShare, msgHex(t, "0000"))), &CertificateRequestTLS13{}, alert.IllegalParameter},
 		{"empty signature_algorithms", cr(msgExt(ExtSignatureAlgorithms, msgU16Vec())), &CertificateRequestTLS13{}, alert.DecodeError},
 		{"empty distinguished name", cr(sigs, msgExt(ExtCertificateAuthorities, msgU16Vec(msgU16Vec()))), &CertificateRequestTLS13{}, alert.DecodeError},
@@ -152,7 +157,7 @@ func TestCertificateRejects(t *testing.T) {
 		{"empty cert_data", ct(entry(nil)), &CertificateTLS13{}, alert.DecodeError},
 		{"unknown entry extension", ct(entry(der, msgExt(0xabcd, nil))), &CertificateTLS13{}, alert.UnsupportedExtension},
 		{"ALPN is not a CT extension", ct(entry(der, msgExt(ExtALPN, msgU16Vec(msgU8Vec([]byte("h2")))))), &CertificateTLS13{}, alert.IllegalParameter},
-		{"duplicate SCT extension", ct(entry(der, msgExt(ExtSCT, msgU16Vec(msgU16Vec([]byte{1}))), msgExt(ExtSCT, msgU16Vec(msgU16Vec([]byte{1}))))), &CertificateTLS13{}, alert.IllegalParameter},
+		{"duplicate SCT extension", ct(entry(der, msgExt(ExtSCT, msgU16Vec(msgU16Vec([]byte{1}))), msgExt(ExtSCT, msgU16Vec(msgU16Vec([]byte{1}))))), &CertificateTLS13{}, alert.DecodeError},
 		{"OCSP status of another type", ct(entry(der, msgExt(ExtStatusRequest, msgHex(t, "02 000001 00")))), &CertificateTLS13{}, alert.DecodeError},
 		{"empty OCSP response", ct(entry(der, msgExt(ExtStatusRequest, msgHex(t, "01 000000")))), &CertificateTLS13{}, alert.DecodeError},
 		{"entry without extension block", ct(der[:0:0], msgHex(t, "000001 30")), &CertificateTLS13{}, alert.DecodeError},
@@ -171,7 +176,7 @@ func TestPostHandshakeRejects(t *testing.T) {
 		{"key_update of two bytes", msgFrame(TypeKeyUpdate, []byte{0, 0}), &KeyUpdate{}, alert.DecodeError},
 		{"key_update empty", msgFrame(TypeKeyUpdate), &KeyUpdate{}, alert.DecodeError},
 		{"ticket empty", nst(nil), &NewSessionTicket{}, alert.DecodeError},
-		{"ticket duplicate early_data", nst([]byte{1}, msgExt(ExtEarlyData, msgHex(t, "00000400")), msgExt(ExtEarlyData, msgHex(t, "00000400"))), &NewSessionTicket{}, alert.IllegalParameter},
+		{"ticket duplicate early_data", nst([]byte{1}, msgExt(ExtEarlyData, msgHex(t, "00000400")), msgExt(ExtEarlyData, msgHex(t, "00000400"))), &NewSessionTicket{}, alert.DecodeError},
 		{"ticket early_data of 3 bytes", nst([]byte{1}, msgExt(ExtEarlyData, msgHex(t, "000004"))), &NewSessionTicket{}, alert.DecodeError},
 		{"ticket key_share is not an NST extension", nst([]byte{1}, msgExt(ExtKeyShare, nil)), &NewSessionTicket{}, alert.IllegalParameter},
 		{"ticket without extension block", msgFrame(TypeNewSessionTicket, msgHex(t, "00001c20 01020304 00 0001 01")), &NewSessionTicket{}, alert.DecodeError},
@@ -190,6 +195,14 @@ func TestClientHelloRejects(t *testing.T) {
 	sni := func(names ...[]byte) []byte { return msgExt(ExtServerName, msgU16Vec(names...)) }
 	host := func(name string) []byte { return msgCat([]byte{0}, msgU16Vec([]byte(name))) }
 	share := func(group string) []byte { return msgCat(msgHex(t, group), msgU16Vec(msgSeq(32, 0))) }
+	// psk is OfferedPsks with one identity and n binders of size bytes.
+	psk := func(n, size int) []byte {
+		var binders [][]byte
+		for range n {
+			binders = append(binders, msgU8Vec(msgSeq(size, 7)))
+		}
+		return msgCat(msgU16Vec(msgU16Vec([]byte("ticket")), msgHex(t, "00000001")), msgU16Vec(binders...))
+	}
 	runRejectCases(t, []rejectCase{
 		{"IPv4 server_name", ch(sni(host("192.0.2.1"))), &ClientHello{}, alert.DecodeError},
 		{"IPv6 server_name", ch(sni(host("2001:db8::1"))), &ClientHello{}, alert.DecodeError},
@@ -197,7 +210,7 @@ func TestClientHelloRejects(t *testing.T) {
 		{"two host_names", ch(sni(host("a.example"), host("b.example"))), &ClientHello{}, alert.DecodeError},
 		{"empty server_name list", ch(sni()), &ClientHello{}, alert.DecodeError},
 		{"empty host_name", ch(sni(host(""))), &ClientHello{}, alert.DecodeError},
-		{"duplicate server_name", ch(sni(host("a.example")), sni(host("a.example"))), &ClientHello{}, alert.IllegalParameter},
+		{"duplicate server_name", ch(sni(host("a.example")), sni(host("a.example"))), &ClientHello{}, alert.DecodeError},
 		{"two key shares of one group", ch(msgExt(ExtKeyShare, msgU16Vec(share("001d"), share("001d")))), &ClientHello{}, alert.IllegalParameter},
 		{"key share with empty key_exchange", ch(msgExt(ExtKeyShare, msgU16Vec(msgHex(t, "001d 0000")))), &ClientHello{}, alert.DecodeError},
 		{"non-empty renegotiated_connection", ch(msgExt(ExtRenegotiationInfo, msgU8Vec([]byte{1}))), &ClientHello{}, alert.HandshakeFailure},
@@ -205,6 +218,9 @@ func TestClientHelloRejects(t *testing.T) {
 		{"empty supported_versions", ch(msgExt(ExtSupportedVersions, msgU8Vec())), &ClientHello{}, alert.DecodeError},
 		{"SCT request with data", ch(msgExt(ExtSCT, []byte{0})), &ClientHello{}, alert.DecodeError},
 		{"record_size_limit below 64", ch(msgExt(ExtRecordSizeLimit, msgHex(t, "0010"))), &ClientHello{}, alert.IllegalParameter},
+		{"pre_shared_key not last", ch(msgExt(ExtPreSharedKey, psk(1, 32)), msgExt(0x0a0a, nil)), &ClientHello{}, alert.IllegalParameter},
+		{"two binders for one identity", ch(msgExt(ExtPreSharedKey, psk(2, 32))), &ClientHello{}, alert.IllegalParameter},
+		{"binder shorter than 32 bytes", ch(msgExt(ExtPreSharedKey, psk(1, 31))), &ClientHello{}, alert.DecodeError},
 		{"empty cipher_suites", msgFrame(TypeClientHello, msgHex(t, "0303"), msgSeq(32, 0), msgHex(t, "00 0000 01 00")), &ClientHello{}, alert.DecodeError},
 		{"odd cipher_suites", msgFrame(TypeClientHello, msgHex(t, "0303"), msgSeq(32, 0), msgHex(t, "00 0003 130113 01 00")), &ClientHello{}, alert.DecodeError},
 		{"empty compression_methods", msgFrame(TypeClientHello, msgHex(t, "0303"), msgSeq(32, 0), msgHex(t, "00 0002 1301 00")), &ClientHello{}, alert.DecodeError},
@@ -230,10 +246,10 @@ func TestIgnoredExtensions(t *testing.T) {
 	require.Equal(t, NewSessionTicket{Lifetime: 7200, AgeAdd: 0x01020304, Ticket: []byte{0xaa}, Extensions: []uint16{0x4242}}, ticket)
 
 	ch := msgFrame(TypeClientHello, msgHex(t, "0303"), msgSeq(32, 0), msgHex(t, "00 0002 1301 01 00"),
-		msgBlock(msgExt(0x0a0a, nil), msgExt(ExtPadding, make([]byte, 20)), msgExt(ExtPreSharedKey, msgSeq(10, 0))))
+		msgBlock(msgExt(0x0a0a, nil), msgExt(ExtPadding, make([]byte, 20))))
 	var hello ClientHello
 	require.NoError(t, hello.Unmarshal(ch))
-	require.Equal(t, []uint16{0x0a0a, ExtPadding, ExtPreSharedKey}, hello.Extensions)
+	require.Equal(t, []uint16{0x0a0a, ExtPadding}, hello.Extensions)
 
 	// A status_request of a type other than ocsp is skipped whole; an ocsp
 	// one with responder ids is an OCSP request.
@@ -243,5 +259,28 @@ func TestIgnoredExtensions(t *testing.T) {
 		var hello ClientHello
 		require.NoError(t, hello.Unmarshal(ch))
 		require.Equal(t, want, hello.RequestOCSP, statusType)
+	}
+}
+
+// TestCertificateEntryUnsolicited: status_request and SCT answers in a
+// CertificateEntry are refused when our ClientHello asked for neither
+// (RFC 8446, Section 4.4.2), as readCertificate applies it.
+func TestCertificateEntryUnsolicited(t *testing.T) {
+	t.Parallel()
+	ch, err := newClientHello(testConfig())
+	require.NoError(t, err)
+	for _, ext := range [][]byte{
+		msgExt(ExtStatusRequest, msgHex(t, "01 000001 30")),
+		msgExt(ExtSCT, msgU16Vec(msgU16Vec([]byte{1}))),
+	} {
+		var b cryptobyte.Builder
+		b.AddUint8(0)
+		b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
+			b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(msgSeq(100, 0x30)) })
+			b.AddBytes(msgBlock(ext))
+		})
+		ct := new(CertificateTLS13)
+		require.NoError(t, ct.Unmarshal(msgFrame(TypeCertificate, b.BytesOrPanic())))
+		require.ErrorIs(t, ch.hello.CheckSolicited(ct.Entries[0].Extensions), alert.UnsupportedExtension)
 	}
 }

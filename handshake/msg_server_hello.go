@@ -47,6 +47,10 @@ type ServerHello struct {
 	SupportedVersion uint16   // selected_version, 0 when absent
 	KeyShare         KeyShare // the server's share; only Group in a HelloRetryRequest
 	Cookie           []byte   // HelloRetryRequest only
+	// PreSharedKey says the server accepted the PSK at SelectedIdentity
+	// (pre_shared_key, RFC 8446, Section 4.2.11).
+	PreSharedKey     bool
+	SelectedIdentity uint16
 
 	ServerNameAck          bool   // TLS 1.2 only: empty server_name
 	ALPNProtocol           string // TLS 1.2 only
@@ -57,6 +61,7 @@ type ServerHello struct {
 	TicketSupported        bool     // empty session_ticket
 	OCSPStapling           bool     // empty status_request
 	SCTs                   [][]byte // signed_certificate_timestamp's SCTs
+	RecordSizeLimit        uint16   // TLS 1.2 only: record_size_limit (RFC 8449), 0 when absent
 
 	// Extensions lists the extension types Unmarshal saw, in wire order.
 	// Marshal ignores it.
@@ -119,11 +124,17 @@ func (m *ServerHello) addExtensions(b *cryptobyte.Builder) {
 	if len(m.SCTs) > 0 {
 		addExtension(b, ExtSCT, func(b *cryptobyte.Builder) { addSCTList(b, m.SCTs) })
 	}
+	if m.RecordSizeLimit != 0 {
+		addExtension(b, ExtRecordSizeLimit, func(b *cryptobyte.Builder) { b.AddUint16(m.RecordSizeLimit) })
+	}
 	switch {
 	case m.IsHelloRetryRequest() && m.KeyShare.Group != 0:
 		addExtension(b, ExtKeyShare, func(b *cryptobyte.Builder) { b.AddUint16(uint16(m.KeyShare.Group)) })
 	case !m.IsHelloRetryRequest() && (m.KeyShare.Group != 0 || len(m.KeyShare.Data) > 0):
 		addExtension(b, ExtKeyShare, func(b *cryptobyte.Builder) { addKeyShareEntry(b, m.KeyShare) })
+	}
+	if m.PreSharedKey {
+		addExtension(b, ExtPreSharedKey, func(b *cryptobyte.Builder) { b.AddUint16(m.SelectedIdentity) })
 	}
 	if m.SupportedVersion != 0 {
 		addExtension(b, ExtSupportedVersions, func(b *cryptobyte.Builder) { b.AddUint16(m.SupportedVersion) })
@@ -171,11 +182,14 @@ func (m *ServerHello) Unmarshal(msg []byte) error {
 	return nil
 }
 
-// parseTLS13Extension parses an extension of a TLS 1.3 ServerHello.
-// pre_shared_key is answered with unsupported_extension: this client
-// offers no PSK.
+// parseTLS13Extension parses an extension of a TLS 1.3 ServerHello:
+// supported_versions, key_share and pre_shared_key's "uint16
+// selected_identity" (RFC 8446, Section 4.2.11).
 func (m *ServerHello) parseTLS13Extension(typ uint16, d *cryptobyte.String) error {
 	switch typ {
+	case ExtPreSharedKey:
+		m.PreSharedKey = true
+		return wellFormed(d.ReadUint16(&m.SelectedIdentity))
 	case ExtSupportedVersions:
 		return readSelectedVersion(d, &m.SupportedVersion)
 	case ExtKeyShare:
@@ -248,6 +262,14 @@ func (m *ServerHello) parseTLS12Extension(typ uint16, d *cryptobyte.String) erro
 		m.OCSPStapling = true // its extension_data is empty (RFC 6066, Section 8)
 	case ExtSCT:
 		return wellFormed(readSCTList(d, &m.SCTs))
+	case ExtRecordSizeLimit:
+		return readRecordSizeLimit(d, &m.RecordSizeLimit)
+	case ExtSupportedGroups:
+		// We sent supported_groups, so a server that answers it is not
+		// unsolicited; RFC 8422 gives the answer no meaning in TLS 1.2, so
+		// it is checked for form and ignored, as BoringSSL does.
+		var groups []CurveID
+		return wellFormed(readU16List(d, &groups))
 	default:
 		return alert.Wrap(alert.UnsupportedExtension, fmt.Errorf("tls: unsolicited %s extension in a TLS 1.2 server_hello", extName(typ)))
 	}

@@ -213,15 +213,15 @@ func signTLS13(rand io.Reader, key crypto.Signer, scheme SignatureScheme, contex
 }
 
 // SelectClientScheme picks the scheme for our client CertificateVerify:
-// the first of SupportedSignatureSchemes that TLS 1.3 allows for key and
+// the first of ours that TLS 1.3 allows for key and
 // that the server listed, since "If sent by a client, the signature
 // algorithm used in the signature MUST be one of those present in the
 // supported_signature_algorithms field of the "signature_algorithms"
 // extension in the CertificateRequest message" (RFC 8446, Section 4.4.3).
 // RSA-PSS needs a modulus of at least 2·hLen+2 bytes (RFC 8017, Section
 // 9.1.1). No common scheme is a handshake_failure, as in crypto/tls.
-func SelectClientScheme(key crypto.PublicKey, peerSchemes []SignatureScheme) (SignatureScheme, error) {
-	for _, s := range SupportedSignatureSchemes() {
+func SelectClientScheme(key crypto.PublicKey, ours, peerSchemes []SignatureScheme) (SignatureScheme, error) {
+	for _, s := range ours {
 		if !slices.Contains(peerSchemes, s) {
 			continue
 		}

@@ -225,7 +225,7 @@ func TestSelectClientScheme(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := SelectClientScheme(tc.key, tc.peer)
+			got, err := SelectClientScheme(tc.key, SupportedSignatureSchemes(), tc.peer)
 			if tc.wantAlert != 0 {
 				require.ErrorIs(t, err, tc.wantAlert)
 				return

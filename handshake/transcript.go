@@ -78,6 +78,22 @@ func (t *Transcript) Sum() []byte {
 	return t.hash.Sum(nil)
 }
 
+// SumWith returns the transcript hash as if b were written, without
+// writing it: the binder of a PSK hashes the transcript up to a truncated
+// ClientHello that is never sent (RFC 8446, Section 4.2.11.2). It panics
+// while buffering, as Sum does.
+func (t *Transcript) SumWith(b []byte) []byte {
+	if t.hash == nil {
+		panic("handshake: Transcript.SumWith before SetHash")
+	}
+	c, err := t.hash.(hash.Cloner).Clone()
+	if err != nil {
+		panic("handshake: transcript hash cannot be cloned: " + err.Error())
+	}
+	c.Write(b)
+	return c.Sum(nil)
+}
+
 // RewriteForHRR replaces the transcript so far, which must be exactly
 // ClientHello1, with the synthetic message_hash message: "When the server
 // responds to a ClientHello with a HelloRetryRequest, the value of

@@ -55,6 +55,9 @@ func VerifyServerCertificates(certs [][]byte, opts VerifyOptions) (peer []*x509.
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkKeyUsage(peer[0]); err != nil {
+		return nil, nil, err
+	}
 	if opts.InsecureSkipVerify {
 		return peer, nil, nil
 	}
@@ -68,6 +71,21 @@ func VerifyServerCertificates(certs [][]byte, opts VerifyOptions) (peer []*x509.
 		return nil, nil, alert.Wrap(verifyAlert(err), &tls.CertificateVerificationError{UnverifiedCertificates: peer, Err: err})
 	}
 	return peer, chains, nil
+}
+
+// checkKeyUsage refuses a leaf whose keyUsage extension is present but
+// lacks digitalSignature: the key then may not sign, and the server proves
+// itself by signing the handshake in every suite this client offers (RFC
+// 5280, Section 4.2.1.3: "The digitalSignature bit is asserted when the
+// subject public key is used for verifying digital signatures"). It is
+// about the key's authorised use, not the chain, so it applies with
+// InsecureSkipVerify too, as in BoringSSL. bad_certificate (alert policy,
+// package alert).
+func checkKeyUsage(leaf *x509.Certificate) error {
+	if leaf.KeyUsage != 0 && leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
+		return alert.Wrap(alert.BadCertificate, errors.New("tls: server certificate's keyUsage does not allow digitalSignature"))
+	}
+	return nil
 }
 
 // parseServerCertificates parses every certificate and refuses RSA keys

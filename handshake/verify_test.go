@@ -283,3 +283,28 @@ func TestVerifyServerCertificatesRFC8448(t *testing.T) {
 	var hostErr x509.HostnameError
 	require.ErrorAs(t, err, &hostErr)
 }
+
+// TestVerifyServerCertificatesKeyUsage: a leaf whose keyUsage lacks
+// digitalSignature may not sign the handshake, verified chain or not.
+func TestVerifyServerCertificatesKeyUsage(t *testing.T) {
+	t.Parallel()
+	p := testPKI()
+	for _, key := range []crypto.Signer{p.p256, p.rsa2048} {
+		tmpl := leafTemplate("usage.example")
+		tmpl.KeyUsage = x509.KeyUsageKeyEncipherment
+		leaf := issue(tmpl, key, p.root)
+		for _, insecure := range []bool{false, true} {
+			_, _, err := VerifyServerCertificates(ders(leaf), VerifyOptions{
+				ServerName: "usage.example", Roots: pool(p.root), Time: pkiNow, InsecureSkipVerify: insecure,
+			})
+			require.ErrorIs(t, err, alert.BadCertificate, "%T key, InsecureSkipVerify %v", key, insecure)
+			require.ErrorContains(t, err, "digitalSignature")
+		}
+		// No keyUsage extension at all restricts nothing.
+		tmpl.KeyUsage = 0
+		_, _, err := VerifyServerCertificates(ders(issue(tmpl, key, p.root)), VerifyOptions{
+			ServerName: "usage.example", Roots: pool(p.root), Time: pkiNow,
+		})
+		require.NoError(t, err)
+	}
+}

@@ -87,10 +87,16 @@ var streamCases = []struct {
 	{"record-33-empty-mixed.bin", func() []byte {
 		return seal(plain, append(repeat(record.MaxEmptyRecords, msg{record.Heartbeat, nil}), msg{record.Alert, nil})...)
 	}, plain, record.MaxEmptyRecords, alert.UnexpectedMessage, nil},
+	// Only application data ends a flood of empty records: a handshake
+	// record (or an alert) between them does not reset the count.
 	{"record-32-empty-reset.bin", func() []byte {
-		ms := append(repeat(record.MaxEmptyRecords, emptyAppMsg), hsMsg)
+		ms := append(repeat(record.MaxEmptyRecords, emptyAppMsg), msg{record.ApplicationData, []byte{1}})
 		return seal(plain, append(ms, repeat(record.MaxEmptyRecords, emptyAppMsg)...)...)
 	}, plain, 2*record.MaxEmptyRecords + 1, 0, io.EOF},
+	{"record-33-empty-handshake-between.bin", func() []byte {
+		ms := append(repeat(record.MaxEmptyRecords, emptyAppMsg), hsMsg)
+		return seal(plain, append(ms, emptyAppMsg)...)
+	}, plain, record.MaxEmptyRecords + 1, alert.UnexpectedMessage, nil},
 	{"record-truncated-header.bin", func() []byte { return append(seal(plain, hsMsg), 22, 3, 3) }, plain, 1, 0, io.ErrUnexpectedEOF},
 	{"record-truncated-fragment.bin", func() []byte { return append(hdr(record.Handshake, 10), 1, 2, 3, 4) }, plain, 0, 0, io.ErrUnexpectedEOF},
 	{"record-bad-mac.bin", func() []byte {

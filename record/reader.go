@@ -28,7 +28,8 @@ func (e *NotTLSError) Error() string {
 	return "tls: first record does not look like a TLS handshake"
 }
 
-// maxEmptyRecords is how many consecutive empty records the Reader accepts;
+// maxEmptyRecords is how many empty records the Reader accepts between two
+// non-empty application data records;
 // one more is an unexpected_message (alert policy, package alert, after
 // BoringSSL's kMaxEmptyRecords). It bounds the work a peer can cause without
 // sending data.
@@ -228,7 +229,12 @@ func (r *Reader) open(h Header, dst []byte) (Record, error) {
 // checkEmpty applies the rules for empty records and counts them.
 func (r *Reader) checkEmpty(typ ContentType, n int) error {
 	if n > 0 {
-		r.empty = 0
+		// Only application data ends a flood: records of other kinds
+		// (alerts, handshake) would let a peer alternate them with empty
+		// records forever (alert policy, package alert).
+		if typ == ApplicationData {
+			r.empty = 0
+		}
 		return nil
 	}
 	// "Implementations MUST NOT send zero-length fragments of Handshake,
