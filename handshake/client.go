@@ -262,9 +262,9 @@ func newClientHello(cfg *Config) (*clientHello, error) {
 		ALPNProtocols:           cfg.NextProtos,
 		// As crypto/tls's client: ask for the leaf's OCSP response and
 		// SCTs, which ConnectionState reports (they are not checked).
-		RequestOCSP: true,
-		RequestSCTs: true,
-		RecordSizeLimit:         cfg.RecordSizeLimit,
+		RequestOCSP:     true,
+		RequestSCTs:     true,
+		RecordSizeLimit: cfg.RecordSizeLimit,
 	}
 	ch.addVersionExtensions()
 	if ch.offer13 && cfg.Session.offerable(cfg, suites) {
