@@ -512,6 +512,6 @@ func writeUntilDeadline(t *testing.T, c *conn.Conn) error {
 		var ne net.Error
 		require.True(t, errors.As(err, &ne) && ne.Timeout(), "got %v", err)
 	}
-	require.Nil(t, c.ConnectionState().TerminalAlert)
+	require.Nil(t, c.State().TerminalAlert)
 	return err
 }
