@@ -34,6 +34,7 @@ func main() {
 	idleConns := flag.Int("idle", 500, "connections per client in the idle-memory table")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the rounds of -profile's client")
 	profile := flag.String("profile", "", "with -cpuprofile: tlsrecord or crypto/tls, the only client run")
+	heapprofile := flag.String("heapprofile", "", "write heap profiles PREFIX-tlsrecord and PREFIX-cryptotls while the idle connections are held")
 	memprofile := flag.String("memprofile", "", "write an allocation profile of the whole run (every allocation sampled)")
 	flag.Parse()
 	if *serveDir != "" {
@@ -62,6 +63,17 @@ func main() {
 			pprof.Lookup("allocs").WriteTo(f, 0)
 			f.Close()
 		}()
+	}
+	if *heapprofile != "" {
+		runtime.MemProfileRate = 1
+		heapProfile = func(client string) {
+			f, err := os.Create(*heapprofile + "-" + strings.ReplaceAll(client, "/", ""))
+			if err != nil {
+				log.Fatal(err)
+			}
+			pprof.Lookup("heap").WriteTo(f, 0)
+			f.Close()
+		}
 	}
 	r := &runner{srv: srv, rounds: *rounds, scale: *scale, filter: filter, profileClient: *profile}
 	if *cpuprofile != "" {

@@ -62,15 +62,13 @@ func (r *runner) run(name string, units float64, setup func(client int) func() e
 			}
 			round := setup(c)
 			if r.startProfile != nil {
-				r.startProfile()
+				r.startProfile() // the rounds of one scenario are the profile
+				defer r.stopProfile()
+				r.startProfile = nil
 			}
 			start := now()
 			err := round()
 			d := now().sub(start)
-			if r.stopProfile != nil {
-				r.stopProfile()
-				r.startProfile, r.stopProfile = nil, nil // one round is the profile
-			}
 			if err != nil {
 				panic(fmt.Sprintf("%s, %s: %v", name, clientNames[c], err))
 			}

@@ -84,7 +84,7 @@ func (r *runner) transfers() {
 		for _, size := range sizes {
 			total := int(float64(64<<20) * r.scale)
 			if size <= 1<<10 {
-				total = int(float64(size*20000) * r.scale) // per-call cost dominates
+				total = int(float64(size*100000) * r.scale) // per-call cost dominates
 			}
 			count := total / size
 			name := fmt.Sprintf("%s/%d", dir, size)
@@ -290,6 +290,9 @@ func idleHeap(d *dialer, c, n int) float64 {
 		conns[i] = nc
 	}
 	after := heapInUse()
+	if heapProfile != nil {
+		heapProfile(clientNames[c])
+	}
 	for _, nc := range conns {
 		nc.Close()
 	}
@@ -297,6 +300,10 @@ func idleHeap(d *dialer, c, n int) float64 {
 	time.Sleep(100 * time.Millisecond)
 	return float64(int64(after)-int64(before)) / float64(n)
 }
+
+// heapProfile, when set (-heapprofile), is called while the idle
+// connections of a client are held.
+var heapProfile func(client string)
 
 func heapInUse() uint64 {
 	runtime.GC()

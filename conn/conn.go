@@ -50,6 +50,16 @@ type Conn struct {
 	clientSecret  []byte      // current client application traffic secret
 	peerLimit     int         // the server's record_size_limit, clamped; 0 for none
 	keyUpdateOwed atomic.Bool // set by the reader, paid by the writer
+	// writeLimit is the write sequence number at which the installed keys
+	// need the slow path's rekey (TLS 1.3) or AEAD-limit (TLS 1.2) check:
+	// decided when keys are installed, math.MaxUint64 for none.
+	writeLimit uint64
+
+	// writeSlow is the one word Write's fast path reads: set with every
+	// change of closed, sentClose, shuttingDown, terminal or owedAlert
+	// below (never cleared), it sends every later Write down the path that
+	// looks at them under stateMu.
+	writeSlow atomic.Bool
 
 	// Closure state; stateMu is never held across I/O.
 	stateMu       sync.Mutex
@@ -78,7 +88,9 @@ func Client(c net.Conn, cfg *Config) *Conn {
 	// for compatibility purposes" (RFC 8446, Section 5.1), as every client
 	// does for middleboxes.
 	tc.wr.SetSealer(record.Plaintext{Version: record.VersionTLS10})
-	tc.wr.OnRecord = tc.traceWritten
+	if cfg.Trace != nil && cfg.Trace.RecordWritten != nil {
+		tc.wr.OnRecord = tc.traceWritten // no call per record without a hook
+	}
 	if tc.trace == nil {
 		tc.trace = &Trace{}
 	}

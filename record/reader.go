@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 
 	"github.com/tlsrecord/tlsrecord/alert"
 )
@@ -39,10 +40,23 @@ const maxEmptyRecords = 32
 // from its transport before it gives up with io.ErrNoProgress, as bufio does.
 const maxEmptyReads = 100
 
-// readBufSize is the Reader's default buffer: room for two of the largest
-// records any version allows (a TLS 1.2 ciphertext), so one transport read
-// can bring in a whole record and most of the next.
+// readBufSize is the Reader's buffer for large records: room for two of the
+// largest records any version allows (a TLS 1.2 ciphertext), so one
+// transport read can bring in a whole record and most of the next.
 const readBufSize = 2 * (HeaderLen + MaxCiphertextTLS12)
+
+// smallBufSize is the Reader's buffer while records are small: handshake
+// flights of common certificate chains, and streams of small writes.
+const smallBufSize = 4 << 10
+
+// Buffers are shared by all Readers through two pools: a Reader holds one
+// only while it has bytes buffered or a record outstanding, so an idle
+// connection holds none, and a stream of large records keeps its large
+// buffer (it is rarely empty between records).
+var (
+	smallBufs = sync.Pool{New: func() any { return new([smallBufSize]byte) }}
+	largeBufs = sync.Pool{New: func() any { return new([readBufSize]byte) }}
+)
 
 // Record is one record as the Reader delivers it.
 type Record struct {
@@ -61,7 +75,8 @@ type Record struct {
 }
 
 // Reader deframes records from a byte stream. It reads into one buffer,
-// allocated on first use and reused, asking the transport for as many bytes
+// taken from a pool when needed (a small one until a record needs more)
+// and given back whenever it is empty, asking the transport for as many bytes
 // as fit (so one read may bring in several records), and returns the same
 // records whatever the chunking of the stream. Bytes read past the current
 // record stay buffered for the next call.
@@ -78,6 +93,7 @@ type Reader struct {
 	// buf[start:end] holds bytes read from src and not yet returned.
 	buf        []byte
 	start, end int
+	large      bool // the last record needed more than a small buffer
 
 	version uint16 // legacy_record_version every record must carry; 0: not checked
 	empty   int    // consecutive empty records opened
@@ -136,8 +152,17 @@ func (r *Reader) ReadRecordTo(dst []byte) (Record, error) {
 	if r.err != nil {
 		return Record{}, r.err
 	}
-	if len(r.buf) < HeaderLen+r.maxFrag {
-		r.grow()
+	// The last record's payload is no longer valid: an empty buffer goes
+	// back to its pool.
+	if r.start == r.end {
+		r.start, r.end = 0, 0
+		r.release()
+	}
+	if r.buf == nil {
+		r.grow(smallBufSize)
+		if r.large {
+			r.grow(readBufSize)
+		}
 	}
 	for {
 		need := HeaderLen
@@ -148,8 +173,12 @@ func (r *Reader) ReadRecordTo(dst []byte) (Record, error) {
 				return Record{}, err
 			}
 			need += h.Length
+			r.large = need > smallBufSize
 			if r.end-r.start >= need {
 				return r.open(h, dst)
+			}
+			if need > len(r.buf) {
+				r.grow(need)
 			}
 		}
 		if err := r.fill(need); err != nil {
@@ -296,13 +325,38 @@ func (r *Reader) readErr(err error) error {
 	return err
 }
 
-// grow makes the buffer large enough for the biggest record the Opener
-// accepts, keeping what is buffered. It runs once per Reader unless an
-// Opener raises the limit.
-func (r *Reader) grow() {
-	size := max(readBufSize, 2*(HeaderLen+r.maxFrag))
-	buf := make([]byte, size)
+// grow gives the Reader a buffer of at least size bytes, keeping what is
+// buffered: a pooled one when a small or a large buffer is enough, else its
+// own, room for two of the largest records the Opener accepts.
+func (r *Reader) grow(size int) {
+	if size <= len(r.buf) {
+		return
+	}
+	var buf []byte
+	switch {
+	case size <= smallBufSize:
+		buf = smallBufs.Get().(*[smallBufSize]byte)[:]
+	case size <= readBufSize:
+		buf = largeBufs.Get().(*[readBufSize]byte)[:]
+	default:
+		buf = make([]byte, max(size, 2*(HeaderLen+r.maxFrag)))
+	}
 	r.end = copy(buf, r.buf[r.start:r.end])
 	r.start = 0
+	r.release()
 	r.buf = buf
+}
+
+// release gives a pooled buffer back; the caller has used or copied its
+// bytes. A buffer of the Reader's own stays.
+func (r *Reader) release() {
+	switch len(r.buf) {
+	case smallBufSize:
+		smallBufs.Put((*[smallBufSize]byte)(r.buf))
+	case readBufSize:
+		largeBufs.Put((*[readBufSize]byte)(r.buf))
+	default:
+		return
+	}
+	r.buf = nil
 }
