@@ -154,10 +154,7 @@ func (r *Reader) ReadRecordTo(dst []byte) (Record, error) {
 	}
 	// The last record's payload is no longer valid: an empty buffer goes
 	// back to its pool.
-	if r.start == r.end {
-		r.start, r.end = 0, 0
-		r.release()
-	}
+	r.Release()
 	if r.buf == nil {
 		r.grow(smallBufSize)
 		if r.large {
@@ -345,6 +342,16 @@ func (r *Reader) grow(size int) {
 	r.start = 0
 	r.release()
 	r.buf = buf
+}
+
+// Release gives the buffer back to its pool if it holds no unread bytes, so
+// that an idle connection holds none; the last record's Payload is invalid
+// afterwards. ReadRecord does the same by itself when it starts.
+func (r *Reader) Release() {
+	if r.start == r.end {
+		r.start, r.end = 0, 0
+		r.release()
+	}
 }
 
 // release gives a pooled buffer back; the caller has used or copied its
