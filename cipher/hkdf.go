@@ -3,6 +3,7 @@ package cipher
 import (
 	"crypto"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/sha512"
 )
@@ -74,6 +75,18 @@ func ExpandLabel(h crypto.Hash, secret []byte, label string, context []byte, len
 		panic("cipher: " + err.Error())
 	}
 	return out
+}
+
+// HMAC returns HMAC-Hash(key, msg) (RFC 2104); for SHA-256 and SHA-384
+// and short messages (a Finished over a transcript hash) it allocates only
+// the result.
+func HMAC(h crypto.Hash, key, msg []byte) []byte {
+	if out, ok := hmacSum(h, make([]byte, 0, h.Size()), key, msg, nil); ok {
+		return out
+	}
+	m := hmac.New(h.New, key)
+	m.Write(msg)
+	return m.Sum(nil)
 }
 
 // hmacSum appends HMAC-Hash(key, a | b) (RFC 2104) to dst for SHA-256 and

@@ -58,21 +58,43 @@ func TestReaderReleaseKeepsBufferedBytes(t *testing.T) {
 	require.Equal(t, pattern(60, 2), rec.Payload)
 }
 
-// TestWriterLargeBufferReleased: a large Write borrows a pooled buffer and
-// gives it back once sent; small Writes keep the Writer's own small one.
+// TestWriterLargeBufferReleased: a large Write borrows a pooled buffer,
+// kept while writes are large and given back at the first small one; small
+// Writes use the Writer's own small buffer.
 func TestWriterLargeBufferReleased(t *testing.T) {
 	w := record.NewWriter(io.Discard)
 	_, err := w.Write(record.ApplicationData, pattern(100, 1))
 	require.NoError(t, err)
 	small := w.BufferCapForTest()
 	require.Less(t, small, record.LargeWriteBuf)
-	_, err = w.Write(record.ApplicationData, pattern(1<<20, 2))
+	for range 2 {
+		_, err = w.Write(record.ApplicationData, pattern(1<<20, 2))
+		require.NoError(t, err)
+		require.Equal(t, record.LargeWriteBuf, w.BufferCapForTest(), "large writes keep the large buffer")
+	}
+	p := pattern(64, 1)
+	_, err = w.Write(record.ApplicationData, p)
 	require.NoError(t, err)
 	require.Equal(t, small, w.BufferCapForTest(), "the large buffer went back; the small one is the Writer's again")
-	p := pattern(64, 1)
 	require.Zero(t, testing.AllocsPerRun(20, func() {
 		if _, err := w.Write(record.ApplicationData, p); err != nil {
 			panic(err)
 		}
 	}))
+}
+
+// TestReaderKeepsLargeBuffer: after a large record the Reader keeps its
+// large buffer through Release, and gives it back after a small one.
+func TestReaderKeepsLargeBuffer(t *testing.T) {
+	stream := seal(plain, msg{record.ApplicationData, pattern(record.MaxPlaintext, 1)}, msg{record.ApplicationData, pattern(5, 2)})
+	rd := record.NewReader(bytes.NewReader(stream))
+	_, err := rd.ReadRecord()
+	require.NoError(t, err)
+	rd.Release()
+	require.Equal(t, record.ReadBufSize, rd.BufferLenForTest())
+	rec, err := rd.ReadRecord()
+	require.NoError(t, err)
+	require.Equal(t, pattern(5, 2), rec.Payload)
+	rd.Release()
+	require.Zero(t, rd.BufferLenForTest())
 }

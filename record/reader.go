@@ -50,9 +50,9 @@ const readBufSize = 2 * (HeaderLen + MaxCiphertextTLS12)
 const smallBufSize = 4 << 10
 
 // Buffers are shared by all Readers through two pools: a Reader holds one
-// only while it has bytes buffered or a record outstanding, so an idle
-// connection holds none, and a stream of large records keeps its large
-// buffer (it is rarely empty between records).
+// only while it has bytes buffered or a record outstanding, or after a
+// large record (see Release), so an idle connection whose last records
+// were small holds none.
 var (
 	smallBufs = sync.Pool{New: func() any { return new([smallBufSize]byte) }}
 	largeBufs = sync.Pool{New: func() any { return new([readBufSize]byte) }}
@@ -347,8 +347,12 @@ func (r *Reader) grow(size int) {
 // Release gives the buffer back to its pool if it holds no unread bytes, so
 // that an idle connection holds none; the last record's Payload is invalid
 // afterwards. ReadRecord does the same by itself when it starts.
+//
+// A Reader whose last record was large keeps its large buffer: the next
+// record is most likely large too, and a pool may lose it in a garbage
+// collection. It goes back after the first small record.
 func (r *Reader) Release() {
-	if r.start == r.end {
+	if r.start == r.end && !r.large {
 		r.start, r.end = 0, 0
 		r.release()
 	}

@@ -17,8 +17,9 @@ const writeBatch = 16
 
 // largeWriteBuf is the size of the pooled buffers of large writes: a batch
 // of the largest records with any Sealer's overhead. Smaller needs get a
-// buffer of the Writer's own, kept; a pooled one goes back whenever Flush
-// has sent everything, so an idle connection holds no large buffer.
+// buffer of the Writer's own, kept; a pooled one is kept while writes are
+// large and goes back at the first small one, so a connection whose last
+// write was small holds no large buffer.
 const (
 	largeWriteBuf = writeBatch * (HeaderLen + MaxCiphertextTLS12)
 	smallWriteBuf = 4 << 10
@@ -210,7 +211,6 @@ func (w *Writer) Flush() error {
 	w.buf = w.buf[:0]
 	w.off = 0
 	w.failed = false
-	w.releaseLarge()
 	return nil
 }
 
@@ -263,6 +263,9 @@ func (w *Writer) sealOne(typ ContentType, frag []byte) {
 // to the front or into a larger buffer only when they would not fit. Once the
 // buffer has grown to the largest batch in use, it never allocates again.
 func (w *Writer) reserve(size int) {
+	if size <= smallWriteBuf && len(w.buf) == 0 && w.spare != nil && size <= cap(w.spare) {
+		w.releaseLarge() // small records again: back to the small buffer
+	}
 	if cap(w.buf)-len(w.buf) >= size {
 		return
 	}
