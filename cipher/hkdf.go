@@ -89,6 +89,23 @@ func HMAC(h crypto.Hash, key, msg []byte) []byte {
 	return m.Sum(nil)
 }
 
+// expandLabelTo appends HKDF-Expand-Label(secret, label, "", length) to dst
+// through hmacSum, for length up to the hash size; ok is false otherwise.
+func expandLabelTo(h crypto.Hash, dst, secret []byte, label string, length int) ([]byte, bool) {
+	if length > h.Size() || len(labelPrefix)+len(label) > 255 {
+		return dst, false
+	}
+	var buf [2 + 1 + 255 + 1]byte
+	info := append(buf[:0], byte(length>>8), byte(length), byte(len(labelPrefix)+len(label)))
+	info = append(append(append(info, labelPrefix...), label...), 0)
+	var sum [sha512.Size384]byte
+	t, ok := hmacSum(h, sum[:0], secret, info, []byte{1})
+	if !ok {
+		return dst, false
+	}
+	return append(dst, t[:length]...), true
+}
+
 // hmacSum appends HMAC-Hash(key, a | b) (RFC 2104) to dst for SHA-256 and
 // SHA-384 with the message in a stack buffer: no allocation, where
 // crypto/hmac allocates the MAC and both digests per call. ok is false for
@@ -148,6 +165,13 @@ func DeriveSecret(h crypto.Hash, secret []byte, label string, transcriptHash []b
 //	[sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length)
 //	[sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length)
 func (s *Suite) TrafficKey(secret []byte) (key, iv []byte) {
+	// One allocation for both; full slice expressions keep them apart.
+	kv := make([]byte, 0, s.KeyLen+nonceLen)
+	if k, ok := expandLabelTo(s.Hash, kv, secret, "key", s.KeyLen); ok {
+		if v, ok := expandLabelTo(s.Hash, k, secret, "iv", nonceLen); ok {
+			return v[:s.KeyLen:s.KeyLen], v[s.KeyLen:]
+		}
+	}
 	key = ExpandLabel(s.Hash, secret, "key", nil, s.KeyLen)
 	iv = ExpandLabel(s.Hash, secret, "iv", nil, nonceLen)
 	return key, iv

@@ -306,11 +306,15 @@ func (ch *clientHello) addVersionExtensions() {
 	}
 }
 
+// allSuites is cipher.Suites(), copied once.
+var allSuites = cipher.Suites()
+
 // offeredSuites keeps the suites of ids of an offered version, TLS 1.3
 // ones first, each version's in the order of ids. A version whose suites
 // ids does not name gets all of its suites, in the cipher package's order.
 func offeredSuites(ids []uint16, offer13, offer12 bool) []uint16 {
-	var out []uint16
+	out := make([]uint16, 0, len(ids)+9) // every suite, all at once
+	var buf [16]uint16
 	for _, v := range []struct {
 		version uint16
 		offer   bool
@@ -318,14 +322,14 @@ func offeredSuites(ids []uint16, offer13, offer12 bool) []uint16 {
 		if !v.offer {
 			continue
 		}
-		var named []uint16
+		named := buf[:0]
 		for _, id := range ids {
 			if s := cipher.SuiteByID(id); s != nil && s.Version == v.version && !slices.Contains(named, id) {
 				named = append(named, id)
 			}
 		}
 		if len(named) == 0 {
-			for _, s := range cipher.Suites() {
+			for _, s := range allSuites {
 				if s.Version == v.version {
 					named = append(named, s.ID)
 				}
