@@ -78,8 +78,7 @@ var sizes = []int{1 << 20, 16 << 10, 1 << 10, 64}
 // client (Read), TLS 1.3 with AES-128-GCM on an established connection.
 func (r *runner) transfers() {
 	d := newDialer(r.srv, variant{curve: tls.X25519})
-	fmt.Println("| transfer | tlsrecord CPU | crypto/tls CPU | ratio user+sys | ratio user | tlsrecord MB/s | crypto/tls MB/s | allocs/write or read (ours, theirs) |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
+	header := once("| transfer | tlsrecord CPU (user) | crypto/tls CPU (user) | ratio user+sys | ratio user | tlsrecord MB/s | crypto/tls MB/s | allocs/write or read (ours, theirs) |\n|---|---|---|---|---|---|---|---|")
 	for _, dir := range []string{"write", "read"} {
 		for _, size := range sizes {
 			total := int(float64(64<<20) * r.scale)
@@ -101,17 +100,34 @@ func (r *runner) transfers() {
 			if !ok {
 				continue
 			}
+			header()
 			unit := "µs/MB"
 			perCall := float64(size) / 1e6 // MB per call
 			fmt.Printf("| %s %s | %s | %s | %s | %s | %.0f | %.0f | %.2f, %.2f |\n", dir, sizeName(size),
-				us(st[0].cpu, unit), us(st[1].cpu, unit), ratio(st[1].cpu, st[0].cpu), ratio(st[1].user, st[0].user),
+				cpuUser(st[0], unit), cpuUser(st[1], unit), ratio(st[1].cpu, st[0].cpu), ratio(st[1].user, st[0].user),
 				1e9/st[0].wall, 1e9/st[1].wall, st[0].allocs*perCall, st[1].allocs*perCall)
 		}
 	}
 	if r.filter == nil || r.filter.MatchString("floor") {
+		header()
 		r.floor()
 	}
 	fmt.Println()
+}
+
+// once returns a function that prints s the first time it is called.
+func once(s string) func() {
+	done := false
+	return func() {
+		if !done {
+			fmt.Println(s)
+			done = true
+		}
+	}
+}
+
+func cpuUser(st stats, unit string) string {
+	return fmt.Sprintf("%.1f (%.1f) %s", st.cpu/1e3, st.user/1e3, unit)
 }
 
 func us(ns float64, unit string) string { return fmt.Sprintf("%.1f %s", ns/1e3, unit) }
@@ -201,8 +217,7 @@ func (r *runner) handshakes() {
 		{name: "TLS 1.2 ECDHE-ECDSA X25519", curve: tls.X25519, tls12: true},
 		{name: "TLS 1.3 resumed (PSK + X25519)", curve: tls.X25519, resumed: true},
 	}
-	fmt.Println("| handshake (dial, handshake, Close) | tlsrecord CPU | crypto/tls CPU | ratio user+sys | ratio user | allocs (ours, theirs) | bytes (ours, theirs) |")
-	fmt.Println("|---|---|---|---|---|---|---|")
+	header := once("| handshake (dial, handshake, Close) | tlsrecord CPU (user) | crypto/tls CPU (user) | ratio user+sys | ratio user | allocs (ours, theirs) | bytes (ours, theirs) |\n|---|---|---|---|---|---|---|")
 	n := max(int(100*r.scale), 1)
 	for _, v := range variants {
 		d := newDialer(r.srv, v)
@@ -231,8 +246,9 @@ func (r *runner) handshakes() {
 		if !ok {
 			continue
 		}
+		header()
 		fmt.Printf("| %s | %s | %s | %s | %s | %.0f, %.0f | %.0f, %.0f |\n", v.name,
-			us(st[0].cpu, "µs"), us(st[1].cpu, "µs"), ratio(st[1].cpu, st[0].cpu), ratio(st[1].user, st[0].user),
+			cpuUser(st[0], "µs"), cpuUser(st[1], "µs"), ratio(st[1].cpu, st[0].cpu), ratio(st[1].user, st[0].user),
 			st[0].allocs, st[1].allocs, st[0].bytes, st[1].bytes)
 	}
 	fmt.Println()
