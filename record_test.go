@@ -422,7 +422,8 @@ func TestScenarioSessionTickets(t *testing.T) {
 
 // A TLS 1.2 warning reaches Trace and leaves the connection usable; a
 // HelloRequest is refused with a warning no_renegotiation (RFC 5246,
-// Section 7.2.2) and the connection carries on.
+// Section 7.2.2), and Read then ends the connection at once with the error
+// naming the request, as crypto/tls's does.
 func TestScenarioTLS12Warnings(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -443,17 +444,12 @@ func TestScenarioTLS12Warnings(t *testing.T) {
 				}
 			})
 			if len(tc.sent) > 0 {
-				// Meet the HelloRequest before writing: crypto/tls's Read,
-				// having returned data, keeps reading past a warning alert
-				// queued right behind it and blocks, so our warning must not
-				// follow our data in its buffer. The Read ends at the
-				// deadline, which leaves the connection usable.
-				require.NoError(t, c.SetReadDeadline(time.Now().Add(time.Second)))
 				_, err := c.Read(make([]byte, 1))
-				var ne net.Error
-				require.ErrorAs(t, err, &ne)
-				require.True(t, ne.Timeout())
-				require.NoError(t, c.SetReadDeadline(time.Now().Add(deadline)))
+				require.ErrorIs(t, err, alert.NoRenegotiation)
+				require.ErrorContains(t, err, "renegotiation")
+				require.Equal(t, tc.sent, sent)
+				p.MustWaitFor(t, testpeer.SentAlert(testpeer.ClientToServer, alert.NoRenegotiation))
+				return
 			}
 			for _, msg := range []string{"first", "second"} {
 				_, err := c.Write([]byte(msg))

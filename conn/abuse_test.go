@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -72,7 +73,7 @@ func fails(err error) outcome            { return outcome{err: err} }
 var accepted = outcome{}
 
 func TestAbuseCatalogue(t *testing.T) {
-	for _, rows := range [][]abuseRow{recordAbuse, alertAbuse, handshakeAbuse, transportAbuse()} {
+	for _, rows := range [][]abuseRow{recordAbuse, alertAbuse, handshakeAbuse, orderAbuse(), transportAbuse()} {
 		for _, row := range rows {
 			t.Run(row.name, func(t *testing.T) { runAbuse(t, row) })
 		}
@@ -305,10 +306,19 @@ var recordAbuse = []abuseRow{
 	}), want: ours(alert.UnexpectedMessage)},
 	{name: "record/handshake-in-1-byte-records", sc: testpeer.PeerSplitsRecords(1), act: echoOnce, want: accepted},
 	{name: "record/handshake-in-1-byte-records/tls12", tls12: true, sc: testpeer.PeerSplitsRecords(1), act: echoOnce, want: accepted},
-	{name: "record/handshake-coalesced/tls12", tls12: true, hooks: coalesceFlight12, act: echoOnce, want: accepted},
+	{name: "record/handshake-coalesced", hooks: coalesceFlight, act: echoOnce, want: accepted},
+	{name: "record/handshake-coalesced/tls12", tls12: true, hooks: coalesceFlight, act: echoOnce, want: accepted},
 	{name: "record/message-straddles-key-change", hooks: on(handshake.TypeServerHello, func(r testpeer.Record) []testpeer.Action {
 		return []testpeer.Action{testpeer.Send(record.Handshake, append(r.Payload, byte(handshake.TypeEncryptedExtensions), 0))}
 	}), want: ours(alert.UnexpectedMessage)},
+	{name: "record/message-straddles-ccs/tls12", tls12: true, hooks: func(*abuseEnv) testpeer.Hooks {
+		return testpeer.Hooks{ToClient: func(r testpeer.Record) []testpeer.Action {
+			if r.Type == record.ChangeCipherSpec {
+				return []testpeer.Action{testpeer.Send(record.Handshake, []byte{byte(handshake.TypeFinished), 0}), testpeer.Forward()}
+			}
+			return nil
+		}}
+	}, want: ours(alert.UnexpectedMessage)},
 	{name: "record/app-data-before-keys", hooks: on(handshake.TypeServerHello, func(testpeer.Record) []testpeer.Action {
 		return []testpeer.Action{testpeer.Send(record.ApplicationData, []byte("early")).Plain(), testpeer.Forward()}
 	}), want: ours(alert.UnexpectedMessage)},
@@ -325,19 +335,23 @@ var recordAbuse = []abuseRow{
 	}), want: ours(alert.UnexpectedMessage)},
 }
 
-// coalesceFlight12 sends the server's TLS 1.2 flight, ServerHello to
-// ServerHelloDone, as one record.
-func coalesceFlight12(*abuseEnv) testpeer.Hooks {
+// coalesceFlight sends each run of the server's handshake records under
+// one set of keys as one record: TLS 1.3 EncryptedExtensions to Finished,
+// TLS 1.2 ServerHello to ServerHelloDone.
+func coalesceFlight(*abuseEnv) testpeer.Hooks {
 	var flight []byte
 	return testpeer.Hooks{ToClient: func(r testpeer.Record) []testpeer.Action {
-		if r.HandshakeDone || r.Type != record.Handshake || r.Protected {
+		if r.HandshakeDone || r.Type != record.Handshake || r.Epoch == testpeer.EpochApplication ||
+			r.HasMessage(handshake.TypeServerHello) && r.Version == record.VersionTLS13 {
 			return nil
 		}
 		flight = append(flight, r.Payload...)
-		if !r.HasMessage(handshake.TypeServerHelloDone) {
+		if !r.HasMessage(handshake.TypeServerHelloDone) && !r.HasMessage(handshake.TypeFinished) {
 			return []testpeer.Action{testpeer.Drop()}
 		}
-		return []testpeer.Action{testpeer.Send(record.Handshake, flight)}
+		all := flight
+		flight = nil
+		return []testpeer.Action{testpeer.Send(record.Handshake, all)}
 	}}
 }
 
@@ -410,6 +424,15 @@ var handshakeAbuse = []abuseRow{
 	{name: "handshake/bad-CertificateVerify", hooks: replace(handshake.TypeCertificateVerify, &handshake.CertificateVerify{
 		Scheme: handshake.ECDSAWithP256AndSHA256, Signature: []byte{0x30, 6, 2, 1, 1, 2, 1, 1},
 	}), want: ours(alert.DecryptError)},
+	{name: "handshake/bad-Finished/tls12", tls12: true, hooks: replace(handshake.TypeFinished, &handshake.Finished{VerifyData: make([]byte, 12)}), want: ours(alert.DecryptError)},
+	{name: "handshake/bad-ServerKeyExchange-signature/tls12", tls12: true, hooks: on(handshake.TypeServerKeyExchange, func(r testpeer.Record) []testpeer.Action {
+		ske := new(handshake.ServerKeyExchange)
+		if err := ske.Unmarshal(r.Messages[0]); err != nil {
+			panic(err)
+		}
+		ske.Signature[len(ske.Signature)/2] ^= 1
+		return []testpeer.Action{testpeer.SendMessage(ske)}
+	}), want: ours(alert.DecryptError)},
 	{name: "handshake/disallowed-signature-scheme", hooks: replace(handshake.TypeCertificateVerify, &handshake.CertificateVerify{
 		Scheme: handshake.PKCS1WithSHA256, Signature: make([]byte, 256),
 	}), want: ours(alert.IllegalParameter)},
@@ -425,6 +448,42 @@ var handshakeAbuse = []abuseRow{
 	{name: "handshake/KeyUpdate-flood", sc: testpeer.PeerFloodsKeyUpdates(33), want: ours(alert.UnexpectedMessage)},
 	{name: "handshake/NewSessionTicket-flood", sc: testpeer.PeerFloodsTickets(33), want: ours(alert.UnexpectedMessage)},
 	{name: "handshake/HelloRequest/tls12", tls12: true, sc: testpeer.PeerHelloRequest(), want: ours(alert.NoRenegotiation)},
+}
+
+// orderAbuse: each message of the server's flight duplicated, and each
+// pair of neighbours swapped.
+func orderAbuse() []abuseRow {
+	var rows []abuseRow
+	for _, v := range []struct {
+		suffix string
+		tls12  bool
+		flight []handshake.MsgType
+	}{
+		{"", false, []handshake.MsgType{handshake.TypeServerHello, handshake.TypeEncryptedExtensions,
+			handshake.TypeCertificate, handshake.TypeCertificateVerify, handshake.TypeFinished}},
+		{"/tls12", true, []handshake.MsgType{handshake.TypeServerHello, handshake.TypeCertificate,
+			handshake.TypeServerKeyExchange, handshake.TypeServerHelloDone, handshake.TypeFinished}},
+	} {
+		for _, typ := range v.flight {
+			rows = append(rows, abuseRow{name: "handshake/duplicated-" + typ.String() + v.suffix, tls12: v.tls12,
+				hooks: on(typ, func(testpeer.Record) []testpeer.Action {
+					return []testpeer.Action{testpeer.Forward(), testpeer.Forward()}
+				}),
+				want: ours(alert.UnexpectedMessage)})
+		}
+		// Records: TLS 1.3 SH, CCS, EE, Cert, CV, Fin; TLS 1.2 SH, Cert,
+		// SKE, SHD, CCS, Fin. The TLS 1.3 CCS may go anywhere before the
+		// Finished; the TLS 1.2 one follows our flight, which waits for the
+		// ServerHelloDone: those pairs cannot be swapped.
+		for i := range 5 {
+			if !v.tls12 && i < 2 || v.tls12 && i == 3 {
+				continue
+			}
+			rows = append(rows, abuseRow{name: fmt.Sprintf("handshake/records-%d-and-%d-swapped%s", i, i+1, v.suffix), tls12: v.tls12,
+				sc: testpeer.PeerSwapsRecords(i), want: ours(alert.UnexpectedMessage)})
+		}
+	}
+	return rows
 }
 
 // transportAbuse: EOF and RST before each server record of the handshake

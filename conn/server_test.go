@@ -24,9 +24,24 @@ type goServer struct {
 
 func serveGo(t *testing.T, cfg *tls.Config, handle func(*tls.Conn) error) *goServer {
 	t.Helper()
+	s := &goServer{errs: make(chan error, 16)}
+	s.addr = acceptLoop(t, func(c net.Conn) {
+		tc := tls.Server(c, cfg)
+		err := tc.Handshake()
+		if err == nil {
+			err = handle(tc)
+		}
+		s.errs <- err
+	})
+	return s
+}
+
+// acceptLoop listens on loopback and runs handle for each connection, with
+// a deadline, until the test ends; it returns the address.
+func acceptLoop(t *testing.T, handle func(net.Conn)) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	s := &goServer{addr: ln.Addr().String(), errs: make(chan error, 16)}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -41,12 +56,7 @@ func serveGo(t *testing.T, cfg *tls.Config, handle func(*tls.Conn) error) *goSer
 				defer wg.Done()
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(20 * time.Second))
-				tc := tls.Server(c, cfg)
-				err := tc.Handshake()
-				if err == nil {
-					err = handle(tc)
-				}
-				s.errs <- err
+				handle(c)
 			}()
 		}
 	}()
@@ -54,7 +64,7 @@ func serveGo(t *testing.T, cfg *tls.Config, handle func(*tls.Conn) error) *goSer
 		ln.Close()
 		wg.Wait()
 	})
-	return s
+	return ln.Addr().String()
 }
 
 // nextErr waits for the server's verdict on one connection.

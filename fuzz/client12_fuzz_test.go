@@ -76,11 +76,8 @@ type proto12 struct {
 func newServer12(suiteByte byte) *fuzzServer {
 	f := getFixture12()
 	p := &proto12{f: f, suite: cipher.SuiteByID(suites12[int(suiteByte)%len(suites12)])}
-	s := newFuzzServer()
+	s := newFuzzServer(p, p.suite, f.helloMsg)
 	s.tls12 = true
-	s.proto = p
-	s.transcript = handshake.NewTranscript(p.suite.Hash)
-	s.transcript.Write(f.helloMsg)
 	der, _ := serverIdentity()
 	s.flight = []item{
 		{build: func(*fuzzServer) []byte {
@@ -125,22 +122,11 @@ func (p *proto12) sent(s *fuzzServer, m sentMessage, canonical bool) {
 }
 
 // FuzzClientTLS12 is FuzzClientTLS13 for the TLS 1.2 client.
-func FuzzClientTLS12(f *testing.F) {
-	for _, seed := range clientSeeds12 {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, in []byte) { runClient12(t, in) })
-}
+func FuzzClientTLS12(f *testing.F) { client12.fuzz(f) }
 
-func runClient12(t *testing.T, in []byte) (handshakeErr, err error) {
-	if len(in) == 0 {
-		return nil, nil
-	}
-	s := newServer12(in[0])
-	s.play(&program{b: in[1:]})
-	var events []clientEvent
-	return runClient(t, clientConfig(tls.VersionTLS12, suites12, eventTrace(&events)), s.out.Bytes(), &events)
-}
+var client12 = clientTarget{newServer: newServer12, maxVersion: tls.VersionTLS12, suites: suites12, seeds: clientSeeds12}
+
+func runClient12(t *testing.T, in []byte) (handshakeErr, err error) { return client12.run(t, in) }
 
 // clientSeeds12 are whole sessions and their usual variants.
 var clientSeeds12 = [][]byte{

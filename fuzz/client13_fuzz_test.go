@@ -65,10 +65,7 @@ type proto13 struct {
 func newServer13(suiteByte byte) *fuzzServer {
 	f := getFixture13()
 	p := &proto13{f: f, suite: cipher.SuiteByID(suites13[int(suiteByte)%len(suites13)])}
-	s := newFuzzServer()
-	s.proto = p
-	s.transcript = handshake.NewTranscript(p.suite.Hash)
-	s.transcript.Write(f.helloMsg)
+	s := newFuzzServer(p, p.suite, f.helloMsg)
 	der, key := serverIdentity()
 	s.flight = []item{
 		{build: func(*fuzzServer) []byte {
@@ -142,22 +139,11 @@ func mustMarshal(m interface{ Marshal() ([]byte, error) }) []byte {
 // skipped, reordered, coalesced, bit-flipped or replaced by the fuzzer's
 // own, sealed under the keys the client derives, with data, alerts,
 // change_cipher_spec, raw and empty records and EOF interleaved.
-func FuzzClientTLS13(f *testing.F) {
-	for _, seed := range clientSeeds13 {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, in []byte) { runClient13(t, in) })
-}
+func FuzzClientTLS13(f *testing.F) { client13.fuzz(f) }
 
-func runClient13(t *testing.T, in []byte) (handshakeErr, err error) {
-	if len(in) == 0 {
-		return nil, nil
-	}
-	s := newServer13(in[0])
-	s.play(&program{b: in[1:]})
-	var events []clientEvent
-	return runClient(t, clientConfig(tls.VersionTLS13, suites13, eventTrace(&events)), s.out.Bytes(), &events)
-}
+var client13 = clientTarget{newServer: newServer13, maxVersion: tls.VersionTLS13, suites: suites13, seeds: clientSeeds13}
+
+func runClient13(t *testing.T, in []byte) (handshakeErr, err error) { return client13.run(t, in) }
 
 // The harness is right: the first seeds complete the handshake, read the
 // data and end at close_notify or EOF.

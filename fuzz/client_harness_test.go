@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tlsrecord/tlsrecord/alert"
+	"github.com/tlsrecord/tlsrecord/cipher"
 	"github.com/tlsrecord/tlsrecord/conn"
 	"github.com/tlsrecord/tlsrecord/handshake"
 	"github.com/tlsrecord/tlsrecord/record"
@@ -135,15 +136,20 @@ type fuzzServer struct {
 	next       int
 	flip       int // a bit to flip in the next canonical message, -1 for none
 	tls12      bool
-	proto      interface {
-		// sent is called after each message went out, canonical or not,
-		// and after the canonical ChangeCipherSpec (an empty m).
-		sent(s *fuzzServer, m sentMessage, canonical bool)
-	}
+	proto      serverProto
 }
 
-func newFuzzServer() *fuzzServer {
-	s := &fuzzServer{flip: -1}
+// serverProto is the version-specific part of a fuzzServer.
+type serverProto interface {
+	// sent is called after each message went out, canonical or not, and
+	// after the canonical ChangeCipherSpec (an empty m).
+	sent(s *fuzzServer, m sentMessage, canonical bool)
+}
+
+// newFuzzServer returns a server whose transcript holds the ClientHello.
+func newFuzzServer(proto serverProto, suite *cipher.Suite, helloMsg []byte) *fuzzServer {
+	s := &fuzzServer{flip: -1, proto: proto, transcript: handshake.NewTranscript(suite.Hash)}
+	s.transcript.Write(helloMsg)
 	s.w = record.NewWriter(&s.out)
 	s.w.SetSealer(record.Plaintext{Version: record.VersionTLS12})
 	return s
@@ -281,6 +287,32 @@ func (s *fuzzServer) writeMessages(msgs []sentMessage, canonical bool) {
 	for _, m := range msgs {
 		s.proto.sent(s, m, canonical)
 	}
+}
+
+// clientTarget is one whole-client fuzz target: the first input byte
+// picks the suite, the rest is the server's program.
+type clientTarget struct {
+	newServer  func(suiteByte byte) *fuzzServer
+	maxVersion uint16
+	suites     []uint16
+	seeds      [][]byte
+}
+
+func (ct clientTarget) fuzz(f *testing.F) {
+	for _, seed := range ct.seeds {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) { ct.run(t, in) })
+}
+
+func (ct clientTarget) run(t *testing.T, in []byte) (handshakeErr, err error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	s := ct.newServer(in[0])
+	s.play(&program{b: in[1:]})
+	var events []clientEvent
+	return runClient(t, clientConfig(ct.maxVersion, ct.suites, eventTrace(&events)), s.out.Bytes(), &events)
 }
 
 // clientEvent is one thing the client did, in order.
