@@ -342,18 +342,7 @@ func benchConn(b *testing.B, serve func(net.Conn), run func(*testing.B, net.Conn
 		b.Fatal(err)
 	}
 	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				serve(c)
-			}()
-		}
-	}()
+	go serveAll(ln, serve)
 	clients := []struct {
 		name string
 		dial func() (net.Conn, error)
@@ -553,6 +542,15 @@ func TestResumeBenchServer(t *testing.T) {
 		io.Copy(io.Discard, os.Stdin)
 		ln.Close()
 	}()
+	serveAll(ln, func(c net.Conn) {
+		if _, err := c.Write([]byte{1}); err == nil {
+			io.Copy(io.Discard, c)
+		}
+	})
+}
+
+// serveAll runs serve on each connection ln accepts, until ln is closed.
+func serveAll(ln net.Listener, serve func(net.Conn)) {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -560,9 +558,7 @@ func TestResumeBenchServer(t *testing.T) {
 		}
 		go func() {
 			defer c.Close()
-			if _, err := c.Write([]byte{1}); err == nil {
-				io.Copy(io.Discard, c)
-			}
+			serve(c)
 		}()
 	}
 }

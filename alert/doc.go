@@ -47,7 +47,11 @@
 //   - A duplicate extension in one block: decode_error; an unsolicited
 //     extension: unsupported_extension; an extension not allowed in that
 //     message (RFC 8446, Section 4.2): illegal_parameter.
-//   - ServerHello legacy_compression_method not 0: decode_error.
+//   - ServerHello legacy_compression_method not 0: decode_error. A TLS 1.3
+//     ServerHello or HelloRetryRequest whose legacy_version is not 0x0303:
+//     illegal_parameter.
+//   - Handshake bytes after a HelloRetryRequest, before our second
+//     ClientHello: unexpected_message.
 //   - Floods: more than 32 empty records, more than 4 TLS 1.2 warning
 //     alerts, or more than 32 KeyUpdates, each counted on its own and reset
 //     only by application data (never by the other kinds' records):
@@ -58,8 +62,8 @@
 //     does; one that arrives while the handshake runs is ignored (Section
 //     7.4.1.1).
 //   - A ServerHello with a suite, group or version we did not offer; a TLS
-//     1.2 ServerKeyExchange curve or signature scheme we did not offer:
-//     illegal_parameter.
+//     1.2 ServerKeyExchange curve or signature scheme we did not offer, or
+//     an ECDSA leaf on a curve we did not offer: illegal_parameter.
 //   - A ServerHello version below MinVersion: protocol_version.
 //   - A downgrade sentinel when our ClientHello offered TLS 1.3:
 //     illegal_parameter.
@@ -69,7 +73,8 @@
 //     ECDSA bound to its curve): illegal_parameter.
 //   - Certificates: unknown authority: unknown_ca; expired or not yet
 //     valid: certificate_expired; anything else (hostname, key usage):
-//     bad_certificate. A Config.VerifyConnection error that wraps an
+//     bad_certificate. A leaf whose keyUsage lacks digitalSignature is
+//     refused even with InsecureSkipVerify. A Config.VerifyConnection error that wraps an
 //     alert.Description sends that alert, otherwise bad_certificate.
 //   - An empty server Certificate: decode_error.
 //   - extended_master_secret missing while required, or a non-empty

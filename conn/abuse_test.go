@@ -404,7 +404,7 @@ var handshakeAbuse = []abuseRow{
 			panic(err)
 		}
 		return []testpeer.Action{testpeer.SendMessage(rawMessage(withDuplicateExtension(msg)))}
-	}, want: ours(alert.IllegalParameter)}, // BoringSSL's choice, as the handshake package's parsers make it
+	}, want: ours(alert.DecodeError)}, // alert policy (package alert), and BoGo's DuplicateExtensionClient-*
 	{name: "handshake/unsolicited-extension", hooks: replace(handshake.TypeEncryptedExtensions, &handshake.EncryptedExtensions{ALPNProtocol: "h2"}), want: ours(alert.UnsupportedExtension)},
 	{name: "handshake/unoffered-suite", script: scriptHello(func(sh *handshake.ServerHello) { sh.CipherSuite = 0x1304 }), want: ours(alert.IllegalParameter)},
 	{name: "handshake/unoffered-group", script: scriptHello(func(sh *handshake.ServerHello) {

@@ -7,16 +7,32 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/tlsrecord/tlsrecord/conn"
+	"github.com/tlsrecord/tlsrecord/record"
 )
 
 // TestSteadyStateAllocs pins zero allocations for Write and Read of
 // application data once buffers are warm (TLS 1.3; TLS 1.2's Write has
-// TestTLS12WriteAllocs). The server is crypto/tls, whose steady-state
-// Write allocates nothing either, so any allocation is ours.
+// TestTLS12WriteAllocs), plain and shaped: padding, 256-byte fragments,
+// a record_size_limit and a session cache (the tickets arrive while the
+// buffers warm). The server is crypto/tls, whose steady-state Write
+// allocates nothing either, so any allocation is ours.
 func TestSteadyStateAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("AllocsPerRun runs many records")
 	}
+	shaped := clientConfig(t)
+	shaped.Padding = func(_ record.ContentType, n int) int { return (256 - (n+1)%256) % 256 }
+	shaped.MaxFragment = 256
+	shaped.RecordSizeLimit = 4096
+	shaped.ClientSessionCache = conn.NewLRUClientSessionCache(1)
+	for name, cfg := range map[string]*conn.Config{"plain": clientConfig(t), "shaped": shaped} {
+		t.Run(name, func(t *testing.T) { requireSteadyStateAllocs(t, cfg) })
+	}
+}
+
+func requireSteadyStateAllocs(t *testing.T, cfg *conn.Config) {
 	// The server writes 100 KiB, which the kernel's buffers hold, and then
 	// only discards: nothing but our client runs while allocations count.
 	const chunks = 100
@@ -32,7 +48,7 @@ func TestSteadyStateAllocs(t *testing.T) {
 		_, err := io.Copy(io.Discard, c.NetConn()) // our records, unopened
 		return err
 	})
-	c, err := dialGo(t, s, clientConfig(t))
+	c, err := dialGo(t, s, cfg)
 	require.NoError(t, err)
 	buf := make([]byte, 1024)
 	msg := make([]byte, 1024)

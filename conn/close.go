@@ -209,13 +209,35 @@ func (c *Conn) readToCloseNotify() error {
 // warning and a TLS 1.3 user_canceled leave it usable. close_notify is
 // CloseWrite. After our close_notify or any fatal alert, SendAlert writes
 // nothing and returns ErrWriteClosed or the connection's error.
+//
+// Before the handshake, the alert goes out in plaintext as the
+// connection's first record (a probe's opening); a fatal one then ends the
+// connection before any ClientHello, and Handshake returns its error.
 func (c *Conn) SendAlert(level alert.Level, desc alert.Description) error {
 	if desc == alert.CloseNotify {
 		return c.CloseWrite()
 	}
 	if !c.handshakeDone.Load() {
-		return errors.New("tls: SendAlert before the handshake completed")
+		c.handshakeMu.Lock()
+		defer c.handshakeMu.Unlock()
+		if !c.handshakeDone.Load() {
+			if c.handshakeErr != nil {
+				return c.handshakeErr
+			}
+			err := c.writeUserAlert(level, desc)
+			c.stateMu.Lock()
+			if c.terminal != nil {
+				c.handshakeErr = c.terminal
+			}
+			c.stateMu.Unlock()
+			return err
+		}
 	}
+	return c.writeUserAlert(level, desc)
+}
+
+// writeUserAlert writes SendAlert's alert under the current protection.
+func (c *Conn) writeUserAlert(level alert.Level, desc alert.Description) error {
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
 	if err := c.writableLocked(); err != nil {

@@ -401,3 +401,33 @@ func TestWriteDeadlinePassed(t *testing.T) {
 	require.NoError(t, c.SetWriteDeadline(time.Time{}))
 	roundTrip(t, c, "on time")
 }
+
+// TestSendAlertBeforeHandshake: a probe may open with an alert. It goes out
+// in plaintext as the first record; a fatal one ends the connection, so
+// the handshake never starts and returns the alert's error.
+func TestSendAlertBeforeHandshake(t *testing.T) {
+	t.Parallel()
+	for _, level := range []alert.Level{alert.Warning, alert.Fatal} {
+		client, server := net.Pipe()
+		t.Cleanup(func() { client.Close(); server.Close() })
+		c := conn.Client(client, &conn.Config{InsecureSkipVerify: true})
+		got := make(chan []byte, 1)
+		go func() {
+			b := make([]byte, 7)
+			_, err := io.ReadFull(server, b)
+			if err != nil {
+				b = nil
+			}
+			got <- b
+		}()
+		require.NoError(t, c.SendAlert(level, alert.UserCanceled))
+		require.Equal(t, []byte{21, 3, 1, 0, 2, byte(level), byte(alert.UserCanceled)}, <-got, "a plaintext alert record")
+		if level == alert.Fatal {
+			err := c.Handshake()
+			require.ErrorIs(t, err, alert.UserCanceled)
+			var ae *alert.Error
+			require.ErrorAs(t, err, &ae)
+			require.False(t, ae.Remote)
+		}
+	}
+}

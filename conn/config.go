@@ -63,7 +63,8 @@ type Config struct {
 	SignatureSchemes []tls.SignatureScheme
 	// ClientSignatureSchemes lists the schemes a client certificate may
 	// sign with, in preference order; nil means the SignatureSchemes
-	// default.
+	// default. A certificate's own SupportedSignatureAlgorithms, when set,
+	// replaces it for that certificate, as in crypto/tls.
 	ClientSignatureSchemes []tls.SignatureScheme
 	// MaxFragment caps the plaintext of each record we send, 64 to 16384
 	// bytes; zero means 16384 (RFC 8446, Section 5.1). A probe uses it to
@@ -167,10 +168,10 @@ func (c *Config) handshakeConfig() (*handshake.Config, error) {
 		MaxVersion:         maxV,
 		CipherSuites:       c.CipherSuites, // the handshake keeps those of the offered versions
 		Groups:             groups(c.CurvePreferences),
-		KeyShareGroups:     curveIDs(c.KeyShareGroups),
-		SignatureSchemes:   schemes(c.SignatureSchemes),
+		KeyShareGroups:     codePoints[handshake.CurveID](c.KeyShareGroups),
+		SignatureSchemes:   codePoints[handshake.SignatureScheme](c.SignatureSchemes),
 
-		ClientSignatureSchemes: schemes(c.ClientSignatureSchemes),
+		ClientSignatureSchemes: codePoints[handshake.SignatureScheme](c.ClientSignatureSchemes),
 		Certificates:           c.Certificates,
 		GetClientCertificate:   c.GetClientCertificate,
 		KeyLogWriter:           c.KeyLogWriter,
@@ -214,24 +215,15 @@ func (c *Config) handshakeConfig() (*handshake.Config, error) {
 // peer's work (RFC 8449's record_size_limit has the same floor).
 const minFragment = 64
 
-func curveIDs(ids []tls.CurveID) []handshake.CurveID {
+// codePoints converts a list of crypto/tls code points to the handshake
+// package's type for them, nil staying nil ("the default").
+func codePoints[U, T ~uint16](ids []T) []U {
 	if ids == nil {
 		return nil
 	}
-	out := make([]handshake.CurveID, 0, len(ids))
+	out := make([]U, 0, len(ids))
 	for _, id := range ids {
-		out = append(out, handshake.CurveID(id))
-	}
-	return out
-}
-
-func schemes(ids []tls.SignatureScheme) []handshake.SignatureScheme {
-	if ids == nil {
-		return nil
-	}
-	out := make([]handshake.SignatureScheme, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, handshake.SignatureScheme(id))
+		out = append(out, U(id))
 	}
 	return out
 }

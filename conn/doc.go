@@ -29,6 +29,11 @@
 // every record and alert. Which alert is sent for which failure, and what a
 // received alert does, is the policy documented in package alert.
 //
+// TLS 1.3 sessions resume when Config.ClientSessionCache is set
+// (NewLRUClientSessionCache; PSK with (EC)DHE, never 0-RTT; TLS 1.2
+// sessions are never resumed). Config.RecordSizeLimit (RFC 8449),
+// MaxFragment and Padding shape the records on the wire.
+//
 // For HTTP, Dialer.DialContext fits net/http's Transport.DialTLSContext
 // (HTTP/1.1; leave Config.NextProtos without "h2", since net/http speaks
 // HTTP/2 only over a *tls.Conn) and, wrapped in a function literal,

@@ -282,3 +282,29 @@ func ExampleDialer_http2() {
 	// Output:
 	// hello over HTTP/2.0 h2
 }
+
+// Resumption: a ClientSessionCache keeps the server's TLS 1.3 tickets; the
+// next connection to the same name resumes (PSK with (EC)DHE, no 0-RTT)
+// and reports the certificates of the first.
+func ExampleNewLRUClientSessionCache() {
+	srv := conntest.NewServer(nil, func(c *tls.Conn) {
+		c.Write([]byte("hi")) // the tickets went out before this
+		c.Close()
+	})
+	defer srv.Close()
+	cfg := srv.Config()
+	cfg.ClientSessionCache = conn.NewLRUClientSessionCache(16)
+	for range 2 {
+		c, err := conn.Dial("tcp", srv.Addr, cfg)
+		if err != nil {
+			log.Fatal(err)
+		}
+		io.ReadAll(c) // reads the tickets, then "hi"
+		cs := c.ConnectionState()
+		fmt.Println("resumed:", cs.DidResume, "certificates:", len(cs.PeerCertificates))
+		c.Close()
+	}
+	// Output:
+	// resumed: false certificates: 1
+	// resumed: true certificates: 1
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/tlsrecord/tlsrecord/alert"
 	"github.com/tlsrecord/tlsrecord/conn"
+	"github.com/tlsrecord/tlsrecord/record"
 )
 
 func TestSuitesAgainstGo(t *testing.T) {
@@ -345,23 +347,84 @@ func TestVerifyConnection(t *testing.T) {
 	}
 }
 
-// TestVerifyConnectionAlert: an error that wraps an alert.Description sends
-// that alert, and the handshake error wraps the callback's error; the
-// state it sees has the server's certificate.
-func TestVerifyConnectionAlert(t *testing.T) {
+// A certificate's SupportedSignatureAlgorithms restricts what its key signs
+// (crypto/tls's field): a P-256 key limited to ecdsa_secp384r1_sha384 cannot
+// answer a TLS 1.3 request, so the client sends no certificate.
+func TestClientCertificateSupportedSignatureAlgorithms(t *testing.T) {
 	t.Parallel()
-	s := serveGo(t, serverConfig(t, "rsa"), echo)
-	var seen tls.ConnectionState
-	cfg := clientConfig(t)
-	reject := fmt.Errorf("pinned key mismatch: %w", alert.CertificateUnknown)
-	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-		seen = cs
-		return reject
+	p := getPKI(t)
+	for _, tc := range []struct {
+		schemes []tls.SignatureScheme
+		ok      bool
+	}{
+		{[]tls.SignatureScheme{tls.ECDSAWithP256AndSHA256}, true},
+		{[]tls.SignatureScheme{tls.ECDSAWithP384AndSHA384}, false},
+	} {
+		scfg := serverConfig(t, "ecdsa")
+		scfg.ClientAuth = tls.RequireAndVerifyClientCert
+		scfg.ClientCAs = p.roots
+		s := serveGo(t, scfg, echo)
+		cfg := clientConfig(t)
+		cert := p.client
+		cert.SupportedSignatureAlgorithms = tc.schemes
+		cfg.Certificates = []tls.Certificate{cert}
+		c, err := dialGo(t, s, cfg)
+		require.NoError(t, err)
+		if tc.ok {
+			roundTrip(t, c, "restricted certificate")
+			continue
+		}
+		_, err = c.Read(make([]byte, 1))
+		require.ErrorIs(t, err, alert.CertificateRequired, "%v", tc.schemes)
 	}
-	_, err := dialGo(t, s, cfg)
-	require.ErrorIs(t, err, alert.CertificateUnknown)
-	require.ErrorIs(t, err, reject)
-	require.NotErrorIs(t, err, alert.BadCertificate)
-	require.Len(t, seen.PeerCertificates, 1)
-	require.EqualError(t, s.nextErr(t), "remote error: tls: unknown certificate")
+}
+
+// MaxFragment caps the plaintext of every record we send: 1000 bytes go out
+// as ten records of at most 100 (plus TLS 1.3's content type and tag).
+func TestMaxFragment(t *testing.T) {
+	t.Parallel()
+	s := serveGo(t, serverConfig(t, "ecdsa"), echo)
+	var mu sync.Mutex
+	var sizes []int
+	cfg := clientConfig(t)
+	cfg.MaxFragment = 100
+	cfg.Trace = &conn.Trace{RecordWritten: func(r conn.RecordInfo) {
+		if r.Inner == record.ApplicationData {
+			mu.Lock()
+			sizes = append(sizes, r.Length)
+			mu.Unlock()
+		}
+	}}
+	c, err := dialGo(t, s, cfg)
+	require.NoError(t, err)
+	roundTrip(t, c, strings.Repeat("x", 1000))
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, sizes, 10)
+	for _, n := range sizes {
+		require.Equal(t, 100+1+16, n, "100 bytes, the content type, the AEAD tag")
+	}
+}
+
+// Knob values that cannot work fail before any byte is sent.
+func TestConfigKnobsRejected(t *testing.T) {
+	t.Parallel()
+	for name, edit := range map[string]func(*conn.Config){
+		"MaxFragment too small":  func(c *conn.Config) { c.MaxFragment = 63 },
+		"MaxFragment too large":  func(c *conn.Config) { c.MaxFragment = 16385 },
+		"KeyShareGroups unknown": func(c *conn.Config) { c.KeyShareGroups = []tls.CurveID{tls.CurveP521} },
+		"KeyShareGroups not enabled": func(c *conn.Config) {
+			c.CurvePreferences = []tls.CurveID{tls.X25519}
+			c.KeyShareGroups = []tls.CurveID{tls.CurveP256}
+		},
+	} {
+		client, server := net.Pipe()
+		cfg := &conn.Config{InsecureSkipVerify: true}
+		edit(cfg)
+		err := conn.Client(client, cfg).Handshake()
+		require.Error(t, err, name)
+		require.Contains(t, err.Error(), "tls: ", name)
+		client.Close()
+		server.Close()
+	}
 }

@@ -64,6 +64,18 @@ func resumeGo(t *testing.T, s *goServer, cfg *conn.Config) tls.ConnectionState {
 	return cs
 }
 
+// primed starts a crypto/tls server and runs a first connection whose
+// ticket lands in a fresh counting cache that cfg uses.
+func primed(t *testing.T) (*goServer, *countingCache, *conn.Config) {
+	t.Helper()
+	s := serveGo(t, serverConfig(t, "ecdsa"), echo)
+	cache := newCountingCache()
+	cfg := clientConfig(t)
+	cfg.ClientSessionCache = cache
+	resumeGo(t, s, cfg)
+	return s, cache, cfg
+}
+
 func TestResumeGo(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -123,12 +135,8 @@ func TestResumeTicketUsedOnce(t *testing.T) {
 	for _, reuse := range []bool{false, true} {
 		t.Run(fmt.Sprint("reuse=", reuse), func(t *testing.T) {
 			t.Parallel()
-			s := serveGo(t, serverConfig(t, "ecdsa"), echo)
-			cache := newCountingCache()
-			cfg := clientConfig(t)
-			cfg.ClientSessionCache = cache
+			s, cache, cfg := primed(t)
 			cfg.ReuseSessionTickets = reuse
-			resumeGo(t, s, cfg)
 			c, err := dialGo(t, s, cfg)
 			require.NoError(t, err)
 			require.True(t, c.ConnectionState().DidResume)
@@ -147,11 +155,7 @@ func TestResumeNotOffered(t *testing.T) {
 	t.Parallel()
 	t.Run("expired", func(t *testing.T) {
 		t.Parallel()
-		s := serveGo(t, serverConfig(t, "ecdsa"), echo)
-		cache := newCountingCache()
-		cfg := clientConfig(t)
-		cfg.ClientSessionCache = cache
-		resumeGo(t, s, cfg)
+		s, cache, cfg := primed(t)
 		later := *cfg
 		later.Time = func() time.Time { return time.Now().Add(8 * 24 * time.Hour) }
 		later.InsecureSkipVerify = true // the certificates have expired by then
@@ -160,11 +164,7 @@ func TestResumeNotOffered(t *testing.T) {
 	})
 	t.Run("another server name", func(t *testing.T) {
 		t.Parallel()
-		s := serveGo(t, serverConfig(t, "ecdsa"), echo)
-		cache := newCountingCache()
-		cfg := clientConfig(t)
-		cfg.ClientSessionCache = cache
-		resumeGo(t, s, cfg)
+		s, cache, cfg := primed(t)
 		st, ok := cache.Get(testHost)
 		require.True(t, ok)
 		// A cache that answers any key with the ticket for testHost.
@@ -185,14 +185,10 @@ func (f fixedCache) Put(string, *conn.ClientSessionState)        {}
 // PSK: the handshake is a full one and succeeds.
 func TestResumeServerDeclines(t *testing.T) {
 	t.Parallel()
-	a := serveGo(t, serverConfig(t, "ecdsa"), echo)
+	_, cache, cfg := primed(t)
 	other := serverConfig(t, "ecdsa")
 	other.SetSessionTicketKeys([][32]byte{{42}})
 	b := serveGo(t, other, echo)
-	cache := newCountingCache()
-	cfg := clientConfig(t)
-	cfg.ClientSessionCache = cache
-	resumeGo(t, a, cfg)
 	cs := resumeGo(t, b, cfg)
 	require.False(t, cs.DidResume)
 	require.NotEmpty(t, cs.PeerCertificates)
@@ -203,11 +199,7 @@ func TestResumeServerDeclines(t *testing.T) {
 // VerifyConnection refuses the resumed connection (bad_certificate).
 func TestResumeFailureRemovesEntry(t *testing.T) {
 	t.Parallel()
-	s := serveGo(t, serverConfig(t, "ecdsa"), echo)
-	cache := newCountingCache()
-	cfg := clientConfig(t)
-	cfg.ClientSessionCache = cache
-	resumeGo(t, s, cfg)
+	s, cache, cfg := primed(t)
 	errRefused := errors.New("refused on resumption")
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 		if cs.DidResume {
@@ -225,11 +217,7 @@ func TestResumeFailureRemovesEntry(t *testing.T) {
 
 func TestLRUClientSessionCache(t *testing.T) {
 	t.Parallel()
-	s := serveGo(t, serverConfig(t, "ecdsa"), echo)
-	src := newCountingCache()
-	cfg := clientConfig(t)
-	cfg.ClientSessionCache = src
-	resumeGo(t, s, cfg)
+	_, src, _ := primed(t)
 	st, ok := src.Get(testHost)
 	require.True(t, ok)
 

@@ -152,3 +152,18 @@ func TestTLS12HelloRequestRefused(t *testing.T) {
 		})
 	}
 }
+
+// Once the ServerHello fixed TLS 1.2, every record must carry 0x0303 (alert
+// policy, package alert): a Certificate record saying 0x0301 is a
+// protocol_version.
+func TestTLS12RecordVersionChecked(t *testing.T) {
+	t.Parallel()
+	wrong := onMessage(handshake.TypeCertificate, func(r testpeer.Record) []testpeer.Action {
+		raw := []byte{byte(record.Handshake), 0x03, 0x01, byte(len(r.Payload) >> 8), byte(len(r.Payload))}
+		return []testpeer.Action{testpeer.Raw(append(raw, r.Payload...))}
+	})
+	p := startPeer12(t, tls.VersionTLS12, testpeer.Scenario{}, wrong)
+	_, err := dialTestpeer(t, p, peerConfig(p))
+	requireLocalAlert(t, p, err, alert.ProtocolVersion)
+	require.ErrorContains(t, err, "record version 0x0301")
+}

@@ -89,7 +89,7 @@ func TestTLS12Curves(t *testing.T) {
 			c, err := dialGo(t, s, clientConfig(t))
 			require.NoError(t, err)
 			require.Equal(t, curve, c.ConnectionState().CurveID)
-			require.False(t, c.ConnectionState().HelloRetryRequest)
+			require.False(t, c.State().HelloRetryRequest)
 			roundTrip(t, c, "curve "+curve.String())
 		})
 	}

@@ -59,6 +59,9 @@ func (t transport) ReadChangeCipherSpec() error {
 
 func (t transport) Flush() error { return t.c.wr.Flush() }
 
+// Pending reports buffered handshake bytes beyond the last message.
+func (t transport) Pending() bool { return t.c.asm.Pending() }
+
 func (t transport) SetReadKeys(o record.Opener) error {
 	// "Handshake messages MUST NOT span key changes. Implementations MUST
 	// verify that all messages immediately preceding a key change align

@@ -260,11 +260,11 @@ func newClientHello(cfg *Config) (*clientHello, error) {
 		SignatureAlgorithms:     schemes,
 		SignatureAlgorithmsCert: schemes,
 		ALPNProtocols:           cfg.NextProtos,
+		RecordSizeLimit:         cfg.RecordSizeLimit,
 		// As crypto/tls's client: ask for the leaf's OCSP response and
 		// SCTs, which ConnectionState reports (they are not checked).
-		RequestOCSP:     true,
-		RequestSCTs:     true,
-		RecordSizeLimit: cfg.RecordSizeLimit,
+		RequestOCSP: true,
+		RequestSCTs: true,
 	}
 	ch.addVersionExtensions()
 	if ch.offer13 && cfg.Session.offerable(cfg, suites) {
@@ -465,8 +465,17 @@ func (cfg *Config) checkALPN(selected string) error {
 	return nil
 }
 
-// clientSchemes returns the schemes our client certificate may sign with.
-func (cfg *Config) clientSchemes() []SignatureScheme {
+// clientSchemes returns the schemes cert may sign with, best first: its own
+// SupportedSignatureAlgorithms (crypto/tls's restriction of the key's
+// use) when set, else ClientSignatureSchemes or the default.
+func (cfg *Config) clientSchemes(cert *tls.Certificate) []SignatureScheme {
+	if len(cert.SupportedSignatureAlgorithms) > 0 {
+		out := make([]SignatureScheme, 0, len(cert.SupportedSignatureAlgorithms))
+		for _, s := range cert.SupportedSignatureAlgorithms {
+			out = append(out, SignatureScheme(s))
+		}
+		return out
+	}
 	if cfg.ClientSignatureSchemes != nil {
 		return cfg.ClientSignatureSchemes
 	}
@@ -488,7 +497,7 @@ func runSteps(steps ...func() error) error {
 // decides when set (the request's certificate_authorities reach it as
 // AcceptableCAs), otherwise the first of Certificates whose key usable
 // accepts. nil means none: the client then sends an empty Certificate.
-func (cfg *Config) clientCertificate(version uint16, cas [][]byte, schemes []SignatureScheme, usable func(crypto.PublicKey) bool) (*tls.Certificate, error) {
+func (cfg *Config) clientCertificate(version uint16, cas [][]byte, schemes []SignatureScheme, usable func(*tls.Certificate, crypto.PublicKey) bool) (*tls.Certificate, error) {
 	if cfg.GetClientCertificate != nil {
 		info := &tls.CertificateRequestInfo{AcceptableCAs: cas, Version: version}
 		for _, s := range schemes {
@@ -502,7 +511,7 @@ func (cfg *Config) clientCertificate(version uint16, cas [][]byte, schemes []Sig
 	}
 	for i := range cfg.Certificates {
 		c := &cfg.Certificates[i]
-		if signer, ok := c.PrivateKey.(crypto.Signer); ok && len(c.Certificate) > 0 && usable(signer.Public()) {
+		if signer, ok := c.PrivateKey.(crypto.Signer); ok && len(c.Certificate) > 0 && usable(c, signer.Public()) {
 			return c, nil
 		}
 	}

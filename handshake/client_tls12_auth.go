@@ -38,7 +38,7 @@ func (hs *clientHandshakeTLS12) sendClientCertificate() (*clientSigner, error) {
 		if !ok {
 			return nil, alert.Wrap(alert.InternalError, errors.New("tls: client certificate key does not implement crypto.Signer"))
 		}
-		scheme, err := selectClientSchemeTLS12(key.Public(), hs.cfg.clientSchemes(), hs.certReq)
+		scheme, err := selectClientSchemeTLS12(key.Public(), hs.cfg.clientSchemes(cert), hs.certReq)
 		if err != nil {
 			return nil, err
 		}
@@ -52,11 +52,34 @@ func (hs *clientHandshakeTLS12) sendClientCertificate() (*clientSigner, error) {
 // whose key fits its certificate types and signature algorithms.
 func (hs *clientHandshakeTLS12) clientCertificate() (*tls.Certificate, error) {
 	req := hs.certReq
-	return hs.cfg.clientCertificate(record.VersionTLS12, req.CertificateAuthorities, req.SignatureAlgorithms,
-		func(pub crypto.PublicKey) bool {
-			_, err := selectClientSchemeTLS12(pub, hs.cfg.clientSchemes(), req)
+	return hs.cfg.clientCertificate(record.VersionTLS12, req.CertificateAuthorities, schemesForCertTypes(req),
+		func(cert *tls.Certificate, pub crypto.PublicKey) bool {
+			_, err := selectClientSchemeTLS12(pub, hs.cfg.clientSchemes(cert), req)
 			return err == nil
 		})
+}
+
+// schemesForCertTypes keeps the request's signature schemes whose key type
+// its certificate_types allow, as crypto/tls does for the
+// CertificateRequestInfo it hands GetClientCertificate: that struct has no
+// field for the types, so the schemes carry them.
+func schemesForCertTypes(req *CertificateRequestTLS12) []SignatureScheme {
+	rsaOK := slices.Contains(req.CertificateTypes, CertTypeRSASign)
+	ecOK := slices.Contains(req.CertificateTypes, CertTypeECDSASign)
+	var out []SignatureScheme
+	for _, s := range req.SignatureAlgorithms {
+		switch schemeInfos[s].key {
+		case keyRSAE, keyRSAPSSID:
+			if rsaOK {
+				out = append(out, s)
+			}
+		case keyECDSA, keyEd25519:
+			if ecOK {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 // selectClientSchemeTLS12 picks the CertificateVerify scheme for key: "The

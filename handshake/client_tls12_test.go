@@ -20,6 +20,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tlsrecord/tlsrecord/alert"
 	"github.com/tlsrecord/tlsrecord/cipher"
 	"github.com/tlsrecord/tlsrecord/record"
 )
@@ -441,7 +442,9 @@ func TestTLS12ClientAuth(t *testing.T) {
 		_, err := s.run(cfg)
 		require.NoError(t, err)
 		require.Equal(t, [][]byte{ca}, info.AcceptableCAs)
-		require.Equal(t, []tls.SignatureScheme{tls.ECDSAWithP256AndSHA256, tls.PKCS1WithSHA256}, info.SignatureSchemes)
+		// certificate_types [ecdsa_sign] leaves out the RSA scheme, as in
+		// crypto/tls: the callback's info has no other way to say it.
+		require.Equal(t, []tls.SignatureScheme{tls.ECDSAWithP256AndSHA256}, info.SignatureSchemes)
 		require.Equal(t, record.VersionTLS12, info.Version)
 		require.True(t, s.clientCV)
 	})
@@ -461,4 +464,24 @@ func TestTLS12WithoutEMS(t *testing.T) {
 	require.False(t, st.ExtendedMasterSecret)
 	_, err = st.ExportKeyingMaterial("EXPORTER-test", nil, 16)
 	require.ErrorContains(t, err, "RFC 7627")
+}
+
+// An ECDSA leaf on a curve we did not offer in supported_groups is refused
+// (RFC 5246, Section 7.4.2: "The public key MUST use a curve and point
+// format supported by the client"), here a P-256 key when only X25519 and
+// P-384 were offered.
+func TestTLS12LeafCurveNotOffered(t *testing.T) {
+	t.Parallel()
+	s := newServer12(t)
+	cfg := testConfig12()
+	cfg.Groups = []CurveID{X25519, CurveP384}
+	_, err := s.run(cfg)
+	require.ErrorIs(t, err, alert.IllegalParameter)
+	require.ErrorContains(t, err, "ECDSA certificate uses curve P-256")
+
+	// The same leaf goes through once P-256 is offered.
+	s = newServer12(t)
+	cfg.Groups = []CurveID{X25519, CurveP256}
+	_, err = s.run(cfg)
+	require.NoError(t, err)
 }

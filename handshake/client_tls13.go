@@ -247,6 +247,13 @@ func (hs *clientHandshakeTLS13) checkServerHello(sh *ServerHello) error {
 // returns the ServerHello that follows (RFC 8446, Section 4.1.4).
 func (hs *clientHandshakeTLS13) retryHello(hrr *ServerHello) (*ServerHello, error) {
 	hs.state.HelloRetryRequest = true
+	// The HelloRetryRequest ends the server's flight: it waits for our
+	// second ClientHello, so bytes of a further message after it are an
+	// unexpected_message (alert policy, package alert), as BoringSSL's
+	// excess handshake data.
+	if p, ok := hs.t.(pendingReporter); ok && p.Pending() {
+		return nil, alert.Wrap(alert.UnexpectedMessage, errors.New("tls: handshake data after the HelloRetryRequest"))
+	}
 	changed := false
 	if g := hrr.KeyShare.Group; g != 0 {
 		// "the client MUST verify that (1) the selected_group field
@@ -305,6 +312,10 @@ func (hs *clientHandshakeTLS13) retryHello(hrr *ServerHello) (*ServerHello, erro
 	}
 	return sh, nil
 }
+
+// pendingReporter is implemented by a Transport that can tell whether
+// handshake bytes are buffered beyond the last message it returned.
+type pendingReporter interface{ Pending() bool }
 
 func (hs *clientHandshakeTLS13) sendDummyCCS() error {
 	if hs.sentCCS {
@@ -560,7 +571,7 @@ func (hs *clientHandshakeTLS13) sendClientCertificate() error {
 	if !ok {
 		return alert.Wrap(alert.InternalError, errors.New("tls: client certificate key does not implement crypto.Signer"))
 	}
-	scheme, err := SelectClientScheme(signer.Public(), hs.cfg.clientSchemes(), hs.certReq.SignatureAlgorithms)
+	scheme, err := SelectClientScheme(signer.Public(), hs.cfg.clientSchemes(cert), hs.certReq.SignatureAlgorithms)
 	if err != nil {
 		return err
 	}
@@ -576,8 +587,8 @@ func (hs *clientHandshakeTLS13) sendClientCertificate() error {
 func (hs *clientHandshakeTLS13) clientCertificate() (*tls.Certificate, error) {
 	req := hs.certReq
 	return hs.cfg.clientCertificate(record.VersionTLS13, req.CertificateAuthorities, req.SignatureAlgorithms,
-		func(pub crypto.PublicKey) bool {
-			_, err := SelectClientScheme(pub, hs.cfg.clientSchemes(), req.SignatureAlgorithms)
+		func(cert *tls.Certificate, pub crypto.PublicKey) bool {
+			_, err := SelectClientScheme(pub, hs.cfg.clientSchemes(cert), req.SignatureAlgorithms)
 			return err == nil
 		})
 }

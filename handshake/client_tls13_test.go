@@ -348,3 +348,19 @@ func TestServerHelloVersionAfterHRR(t *testing.T) {
 		})
 	}
 }
+
+// pendingTransport reports handshake bytes buffered after every message.
+type pendingTransport struct{ *scriptedTransport }
+
+func (pendingTransport) Pending() bool { return true }
+
+// TestHelloRetryRequestTrailingData: bytes after a HelloRetryRequest, before
+// our second ClientHello, are an unexpected_message.
+func TestHelloRetryRequestTrailingData(t *testing.T) {
+	t.Parallel()
+	s := &scriptedTransport{}
+	s.next = func(s *scriptedTransport, _ int) []byte { return hrr(t, s.hello(), nil) }
+	_, err := Client(pendingTransport{s}, testConfig())
+	require.ErrorIs(t, err, alert.UnexpectedMessage)
+	require.ErrorContains(t, err, "after the HelloRetryRequest")
+}

@@ -89,6 +89,8 @@ func TestServerHelloRejects(t *testing.T) {
 		{"tls12 ALPN with an empty protocol", sh(msgExt(ExtALPN, msgU16Vec(msgU8Vec()))), &ServerHello{}, alert.DecodeError},
 		{"tls12 empty SCT", sh(msgExt(ExtSCT, msgU16Vec(msgHex(t, "0000")))), &ServerHello{}, alert.DecodeError},
 		{"tls12 truncated renegotiation_info", sh(msgExt(ExtRenegotiationInfo, msgHex(t, "02 00"))), &ServerHello{}, alert.DecodeError},
+		{"tls12 record_size_limit below 64", sh(msgExt(ExtRecordSizeLimit, msgHex(t, "003f"))), &ServerHello{}, alert.IllegalParameter},
+		{"tls12 short record_size_limit", sh(msgExt(ExtRecordSizeLimit, msgHex(t, "40"))), &ServerHello{}, alert.DecodeError},
 		{"session id of 33 bytes", msgFrame(TypeServerHello, msgHex(t, "0303"), msgSeq(32, 0), msgU8Vec(msgSeq(33, 0)), msgHex(t, "1301 00")), &ServerHello{}, alert.DecodeError},
 		{"extension block overruns", msgFrame(TypeServerHello, head(msgSeq(32, 0)), msgHex(t, "0010 002b 0002 0304")), &ServerHello{}, alert.DecodeError},
 		{"bytes after the extension block", msgFrame(TypeServerHello, head(msgSeq(32, 0)), msgBlock(sv, ks), []byte{0}), &ServerHello{}, alert.DecodeError},
@@ -264,11 +266,14 @@ func TestIgnoredExtensions(t *testing.T) {
 
 // TestCertificateEntryUnsolicited: status_request and SCT answers in a
 // CertificateEntry are refused when our ClientHello asked for neither
-// (RFC 8446, Section 4.4.2), as readCertificate applies it.
+// (RFC 8446, Section 4.4.2), as readCertificate applies it, and accepted
+// when it asked, as it does by default.
 func TestCertificateEntryUnsolicited(t *testing.T) {
 	t.Parallel()
 	ch, err := newClientHello(testConfig())
 	require.NoError(t, err)
+	asked := *ch.hello
+	ch.hello.RequestOCSP, ch.hello.RequestSCTs = false, false
 	for _, ext := range [][]byte{
 		msgExt(ExtStatusRequest, msgHex(t, "01 000001 30")),
 		msgExt(ExtSCT, msgU16Vec(msgU16Vec([]byte{1}))),
@@ -282,5 +287,6 @@ func TestCertificateEntryUnsolicited(t *testing.T) {
 		ct := new(CertificateTLS13)
 		require.NoError(t, ct.Unmarshal(msgFrame(TypeCertificate, b.BytesOrPanic())))
 		require.ErrorIs(t, ch.hello.CheckSolicited(ct.Entries[0].Extensions), alert.UnsupportedExtension)
+		require.NoError(t, asked.CheckSolicited(ct.Entries[0].Extensions))
 	}
 }

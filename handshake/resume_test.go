@@ -227,3 +227,36 @@ func TestSessionPrintsNoSecret(t *testing.T) {
 		require.Contains(t, out, "example.test", verb)
 	}
 }
+
+// limitingTransport is a scriptedTransport that records the server's
+// record_size_limit as RecordSizeLimiter receives it.
+type limitingTransport struct {
+	scriptedTransport
+	limits []int
+}
+
+func (l *limitingTransport) SetPeerRecordSizeLimit(n int) { l.limits = append(l.limits, n) }
+
+// The server's record_size_limit reaches the transport once
+// EncryptedExtensions is read, before any record we protect for it.
+func TestPeerRecordSizeLimitReachesTransport(t *testing.T) {
+	t.Parallel()
+	ee := must((&EncryptedExtensions{RecordSizeLimit: 1000}).Marshal())
+	tr := &limitingTransport{}
+	tr.next = func(s *scriptedTransport, step int) []byte {
+		switch step {
+		case 0:
+			return serverHello(t, s.hello(), nil)
+		case 1:
+			require.Empty(t, tr.limits, "not before EncryptedExtensions")
+			return ee
+		}
+		return nil
+	}
+	cfg := testConfig()
+	cfg.RecordSizeLimit = 512
+	_, err := Client(tr, cfg)
+	require.ErrorIs(t, err, io.EOF)
+	require.Equal(t, uint16(512), tr.hellos[0].RecordSizeLimit)
+	require.Equal(t, []int{1000}, tr.limits)
+}

@@ -97,6 +97,10 @@ var streamCases = []struct {
 		ms := append(repeat(record.MaxEmptyRecords, emptyAppMsg), hsMsg)
 		return seal(plain, append(ms, emptyAppMsg)...)
 	}, plain, record.MaxEmptyRecords + 1, alert.UnexpectedMessage, nil},
+	{"record-33-empty-alert-between.bin", func() []byte {
+		ms := append(repeat(record.MaxEmptyRecords, emptyAppMsg), msg{record.Alert, []byte{1, 90}})
+		return seal(plain, append(ms, emptyAppMsg)...)
+	}, plain, record.MaxEmptyRecords + 1, alert.UnexpectedMessage, nil},
 	{"record-truncated-header.bin", func() []byte { return append(seal(plain, hsMsg), 22, 3, 3) }, plain, 1, 0, io.ErrUnexpectedEOF},
 	{"record-truncated-fragment.bin", func() []byte { return append(hdr(record.Handshake, 10), 1, 2, 3, 4) }, plain, 0, 0, io.ErrUnexpectedEOF},
 	{"record-bad-mac.bin", func() []byte {

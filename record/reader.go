@@ -96,7 +96,7 @@ type Reader struct {
 	large      bool // the last record needed more than a small buffer
 
 	version uint16 // legacy_record_version every record must carry; 0: not checked
-	empty   int    // consecutive empty records opened
+	empty   int    // empty records since the last non-empty application data
 	pending error  // transport error that arrived with bytes, reported once they are used
 	err     error  // sticky: set by any error that carries an alert
 }
@@ -274,7 +274,7 @@ func (r *Reader) checkEmpty(typ ContentType, n int) error {
 	}
 	r.empty++
 	if r.empty > maxEmptyRecords {
-		r.err = alert.Wrap(alert.UnexpectedMessage, errors.New("tls: too many consecutive empty records"))
+		r.err = alert.Wrap(alert.UnexpectedMessage, errors.New("tls: too many empty records without application data"))
 		return r.err
 	}
 	return nil

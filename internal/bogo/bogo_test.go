@@ -1,14 +1,3 @@
-// Package bogo runs BoringSSL's BoGo conformance suite (ssl/test/runner)
-// against this repository's shim (./shim) with the config beside it
-// (config.json: every disabled test with its reason).
-//
-// The runner is BoringSSL's code and is never committed here. Build it,
-// pinned, outside the repository:
-//
-//	git clone https://boringssl.googlesource.com/boringssl /tmp/boringssl
-//	git -C /tmp/boringssl checkout a0689af29e8e460f1e5380e0fb74cef1b342e810
-//	cd /tmp/boringssl/ssl/test/runner && go test -c -o /tmp/bogo/runner.test
-//	BOGO_RUNNER=/tmp/bogo/runner.test go test ./internal/bogo -v -run TestBoGo
 package bogo
 
 import (
@@ -53,7 +42,7 @@ func TestBoGo(t *testing.T) {
 		// The one exception to the CI=true rule: CI cannot fetch and build
 		// BoringSSL's runner, so this test skips there too.
 		t.Skipf("BOGO_RUNNER is not set: build BoringSSL's ssl/test/runner at %s outside this repository "+
-			"(`go test -c -o runner.test` in that directory) and set BOGO_RUNNER to the binary; see this file's package doc", RunnerCommit)
+			"(`go test -c -o runner.test` in that directory) and set BOGO_RUNNER to the binary (internal/bogo/doc.go and the README show the commands)", RunnerCommit)
 	}
 	dir := t.TempDir()
 	shim := filepath.Join(dir, "shim")
@@ -68,7 +57,8 @@ func TestBoGo(t *testing.T) {
 		"-shim-path", shim,
 		"-shim-config", config,
 		"-allow-unimplemented",
-		"-loose-errors",
+		// No -loose-errors: config.json's ErrorMap says which of our
+		// error messages stands for each of BoringSSL's error names.
 		"-num-workers", "2",
 		"-pipe",
 		"-json-output", resultsFile,

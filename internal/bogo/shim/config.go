@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -47,18 +46,88 @@ func (c *shimConfig) connConfig() (*conn.Config, error) {
 	if tc.NextProtos, err = alpnList(c.advertiseALPN); err != nil {
 		return nil, err
 	}
-	if c.certFile != "" || c.keyFile != "" {
-		cert, err := tls.LoadX509KeyPair(c.certFile, c.keyFile)
-		if err != nil {
-			// ML-DSA and other keys crypto/tls cannot load.
-			return nil, fmt.Errorf("%w: %w", errUnimplemented, err)
-		}
-		tc.Certificates = []tls.Certificate{cert}
+	if err := c.certificates(tc); err != nil {
+		return nil, err
 	}
 	if c.verifyPeer && c.verifyFail {
 		tc.VerifyConnection = c.failVerification
 	}
 	return tc, c.knobs(tc)
+}
+
+// certificates installs the credentials: those -new-x509-credential added,
+// in order, then the default one, the order in which BoringSSL tries them
+// (ssl_get_full_credential_list). Each credential's -signing-prefs become
+// its certificate's SupportedSignatureAlgorithms; the default credential's
+// alone go to ClientSignatureSchemes.
+func (c *shimConfig) certificates(tc *conn.Config) error {
+	creds := slices.Clone(c.credentials)
+	hasDefault := c.credential.certFile != "" || c.credential.keyFile != ""
+	if hasDefault {
+		creds = append(creds, c.credential)
+	}
+	for i, cr := range creds {
+		cert, err := tls.LoadX509KeyPair(cr.certFile, cr.keyFile)
+		if err != nil {
+			// ML-DSA and other keys crypto/tls cannot load.
+			return fmt.Errorf("credential %d: %w: %w", i, errUnimplemented, err)
+		}
+		if len(c.credentials) > 0 {
+			cert.SupportedSignatureAlgorithms = signatureSchemes(cr.signingPrefs)
+		}
+		tc.Certificates = append(tc.Certificates, cert)
+	}
+	if len(c.credentials) == 0 {
+		tc.ClientSignatureSchemes = signatureSchemes(c.credential.signingPrefs)
+	}
+	switch {
+	case c.oldCertCallback:
+		tc.GetClientCertificate = c.oldClientCertCallback(tc.Certificates)
+		tc.Certificates = nil
+	case c.expectSelected != nil || slices.ContainsFunc(creds, func(cr credential) bool { return cr.mustMatchIssuer }):
+		tc.GetClientCertificate = c.selectCredential(creds, tc.Certificates)
+		tc.Certificates = nil
+	}
+	return nil
+}
+
+// selectCredential chooses as BoringSSL does: the first credential that
+// can sign a scheme the server accepts (crypto/tls's
+// CertificateRequestInfo.SupportsCertificate) and, with -must-match-issuer,
+// was issued by a CA the server named. It records its number for
+// -expect-selected-credential: the default credential is -1.
+func (c *shimConfig) selectCredential(creds []credential, certs []tls.Certificate) func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	return func(info *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		for i := range certs {
+			req := *info
+			if !creds[i].mustMatchIssuer {
+				req.AcceptableCAs = nil
+			}
+			if req.SupportsCertificate(&certs[i]) != nil {
+				continue
+			}
+			c.selected = i
+			if i == len(c.credentials) {
+				c.selected = -1 // the default credential
+			}
+			return &certs[i], nil
+		}
+		return &tls.Certificate{}, nil
+	}
+}
+
+// oldClientCertCallback is BoringSSL's SSL_CTX_set_client_cert_cb in the
+// shim: it answers with the default credential's leaf alone ("Chains ...
+// are not supported with client_cert_cb"), or with no certificate.
+func (c *shimConfig) oldClientCertCallback(certs []tls.Certificate) func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	return func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		if c.credential.certFile == "" || len(certs) == 0 {
+			return &tls.Certificate{}, nil
+		}
+		leaf := certs[len(certs)-1]
+		leaf.Certificate = leaf.Certificate[:1]
+		return &leaf, nil
+	}
 }
 
 // knobs sets what needs conn.Config's knobs beyond crypto/tls's.
@@ -67,8 +136,8 @@ func (c *shimConfig) knobs(tc *conn.Config) error {
 		tc.KeyShareGroups = curveIDs(c.keyShares)
 	}
 	tc.SignatureSchemes = signatureSchemes(c.verifyPrefs)
-	tc.ClientSignatureSchemes = signatureSchemes(c.signingPrefs)
 	tc.MaxFragment = c.maxSendFragment
+	c.applyPolicy(tc)
 	return nil
 }
 
@@ -86,7 +155,7 @@ func (c *shimConfig) failVerification(cs tls.ConnectionState) error {
 	if c.customVerify {
 		desc = alert.CertificateUnknown
 	}
-	return alert.Wrap(desc, errors.New("tls: certificate verification failed (-verify-fail)"))
+	return fmt.Errorf("tls: certificate verification failed (-verify-fail): %w", desc)
 }
 
 // versions applies -min-version, -max-version, -no-tls13 and -no-tls12.

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"encoding/binary"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -33,12 +35,17 @@ func runConnection(raw net.Conn, cfg *shimConfig, tc *conn.Config) error {
 				return err
 			}
 		}
-		if err := cfg.checkState(c.State()); err != nil {
+		if err := cfg.checkState(c.State(), c.ConnectionState()); err != nil {
 			return err
 		}
 	}
 	if cfg.exportKeyingMaterial > 0 {
 		if err := cfg.export(c); err != nil {
+			return err
+		}
+	}
+	if cfg.tlsUnique {
+		if err := writeTLSUnique(c); err != nil {
 			return err
 		}
 	}
@@ -52,6 +59,12 @@ func runConnection(raw net.Conn, cfg *shimConfig, tc *conn.Config) error {
 	}
 	if err := cfg.writeAndEcho(c); err != nil {
 		return err
+	}
+	if cfg.implicitHandshake {
+		// The first Read or Write ran the handshake.
+		if err := cfg.checkState(c.State(), c.ConnectionState()); err != nil {
+			return err
+		}
 	}
 	if err := cfg.checkSession(c, int(tickets.Load())); err != nil {
 		return err
@@ -141,13 +154,24 @@ func (cfg *shimConfig) shutdown(c *conn.Conn) error {
 // checkSession is bssl_shim's check that a TLS 1.3 server's ticket
 // arrived, unless the test expects none or the shim never read.
 func (cfg *shimConfig) checkSession(c *conn.Conn, tickets int) error {
-	if c.ConnectionState().Version != versionTLS13 {
+	if c.State().Version != versionTLS13 {
 		return nil
 	}
 	if want := !cfg.expectNoSession && !cfg.shimShutsDown; want != (tickets > 0) {
 		return fmt.Errorf("new session was received: %v, but expected %v", tickets > 0, want)
 	}
 	return nil
+}
+
+// writeTLSUnique writes the tls-unique channel binding (RFC 5929), which
+// for TLS 1.2 is 12 bytes.
+func writeTLSUnique(c *conn.Conn) error {
+	u := c.ConnectionState().TLSUnique
+	if len(u) != 12 {
+		return fmt.Errorf("expected 12 bytes of tls-unique but got %d", len(u))
+	}
+	_, err := c.Write(u)
+	return err
 }
 
 func (cfg *shimConfig) export(c *conn.Conn) error {
@@ -164,7 +188,7 @@ func (cfg *shimConfig) export(c *conn.Conn) error {
 }
 
 // checkState applies the -expect-* flags to the connection state.
-func (cfg *shimConfig) checkState(cs conn.State) error {
+func (cfg *shimConfig) checkState(cs conn.State, tcs tls.ConnectionState) error {
 	checks := []struct {
 		name      string
 		want, got int
@@ -188,6 +212,9 @@ func (cfg *shimConfig) checkState(cs conn.State) error {
 	if !cfg.isResume && cs.DidResume {
 		return errors.New("the initial handshake resumed a session")
 	}
+	if cfg.expectSelected != nil && *cfg.expectSelected != cfg.selected {
+		return fmt.Errorf("credential %d was selected, expected %d", cfg.selected, *cfg.expectSelected)
+	}
 	if cfg.expectALPN != "" && cs.NegotiatedProtocol != cfg.expectALPN {
 		return fmt.Errorf("ALPN %q, expected %q", cs.NegotiatedProtocol, cfg.expectALPN)
 	}
@@ -202,7 +229,29 @@ func (cfg *shimConfig) checkState(cs conn.State) error {
 	if cfg.expectSecureReneg && !secure || cfg.expectNoSecureReneg && secure {
 		return fmt.Errorf("secure renegotiation %v, expected the opposite", secure)
 	}
+	if err := cfg.checkStapled(tcs); err != nil {
+		return err
+	}
 	return cfg.checkPeerCertificates(cs)
+}
+
+// checkStapled compares the leaf's OCSP staple and SCT list (the
+// SignedCertificateTimestampList as on the wire) with the flags.
+func (cfg *shimConfig) checkStapled(cs tls.ConnectionState) error {
+	if cfg.expectOCSP != "" && string(cs.OCSPResponse) != cfg.expectOCSP {
+		return errors.New("OCSP response mismatch")
+	}
+	if cfg.expectSCTs != "" {
+		var list []byte
+		for _, sct := range cs.SignedCertificateTimestamps {
+			list = binary.BigEndian.AppendUint16(list, uint16(len(sct)))
+			list = append(list, sct...)
+		}
+		if string(binary.BigEndian.AppendUint16(nil, uint16(len(list))))+string(list) != cfg.expectSCTs {
+			return errors.New("SCT list mismatch")
+		}
+	}
+	return nil
 }
 
 // checkPeerCertificates compares the chain with -expect-peer-cert-file.

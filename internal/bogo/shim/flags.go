@@ -42,8 +42,17 @@ type shimConfig struct {
 	expectEMS              bool
 	expectSecureReneg      bool
 	expectNoSecureReneg    bool
-	certFile, keyFile      string
-	signingPrefs           []int
+	// The default credential, and those -new-x509-credential adds: a
+	// credential flag sets the last one added, or the default when none was.
+	credential             credential
+	credentials            []credential
+	oldCertCallback        bool
+	policy                 string // a compliance policy flag, see policies
+	expectOCSP             string
+	expectSCTs             string
+	tlsUnique              bool
+	expectSelected         *int // -expect-selected-credential
+	selected               int  // the credential selectCredential chose, -1 for none or the default
 	verifyPrefs            []int
 	verifyPeer, verifyFail bool
 	customVerify           bool
@@ -73,8 +82,24 @@ type shimConfig struct {
 	unimplemented []string
 }
 
+// credential is a client certificate chain and key, with the signature
+// schemes it may sign with.
+type credential struct {
+	certFile, keyFile string
+	signingPrefs      []int
+	mustMatchIssuer   bool
+}
+
+// cred returns the credential that credential flags set now.
+func (c *shimConfig) cred() *credential {
+	if n := len(c.credentials); n > 0 {
+		return &c.credentials[n-1]
+	}
+	return &c.credential
+}
+
 func newShimConfig() *shimConfig {
-	return &shimConfig{initialWrite: "hello", repeatInitialWrite: 1}
+	return &shimConfig{initialWrite: "hello", repeatInitialWrite: 1, selected: -1}
 }
 
 // flagDef is one flag: whether it takes a parameter, and how it sets it.
@@ -116,6 +141,10 @@ func base64Flag(f func(*shimConfig) *string) flagDef {
 	}}
 }
 
+func policyFlag(name string) flagDef {
+	return flagDef{set: func(c *shimConfig, _ string) error { c.policy = name; return nil }}
+}
+
 // ignoredFlag accepts a flag whose request this client always meets, with
 // the reason in the table below.
 func ignoredFlag(param bool) flagDef {
@@ -150,38 +179,59 @@ var flags = map[string]flagDef{
 	"-expect-extended-master-secret":   boolFlag(func(c *shimConfig) *bool { return &c.expectEMS }),
 	"-expect-secure-renegotiation":     boolFlag(func(c *shimConfig) *bool { return &c.expectSecureReneg }),
 	"-expect-no-secure-renegotiation":  boolFlag(func(c *shimConfig) *bool { return &c.expectNoSecureReneg }),
-	"-cert-file":                       stringFlag(func(c *shimConfig) *string { return &c.certFile }),
-	"-key-file":                        stringFlag(func(c *shimConfig) *string { return &c.keyFile }),
-	"-signing-prefs":                   intListFlag(func(c *shimConfig) *[]int { return &c.signingPrefs }),
-	"-verify-prefs":                    intListFlag(func(c *shimConfig) *[]int { return &c.verifyPrefs }),
-	"-verify-peer":                     boolFlag(func(c *shimConfig) *bool { return &c.verifyPeer }),
-	"-verify-fail":                     boolFlag(func(c *shimConfig) *bool { return &c.verifyFail }),
-	"-use-custom-verify-callback":      boolFlag(func(c *shimConfig) *bool { return &c.customVerify }),
-	"-expect-no-session":               boolFlag(func(c *shimConfig) *bool { return &c.expectNoSession }),
-	"-implicit-handshake":              boolFlag(func(c *shimConfig) *bool { return &c.implicitHandshake }),
-	"-no-op-extra-handshake":           boolFlag(func(c *shimConfig) *bool { return &c.extraHandshake }),
-	"-shim-writes-first":               boolFlag(func(c *shimConfig) *bool { return &c.shimWritesFirst }),
-	"-shim-initial-write":              stringFlag(func(c *shimConfig) *string { return &c.initialWrite }),
-	"-repeat-shim-initial-write":       intFlag(func(c *shimConfig) *int { return &c.repeatInitialWrite }),
-	"-shim-shuts-down":                 boolFlag(func(c *shimConfig) *bool { return &c.shimShutsDown }),
-	"-check-close-notify":              boolFlag(func(c *shimConfig) *bool { return &c.checkCloseNotify }),
-	"-send-alert":                      boolFlag(func(c *shimConfig) *bool { return &c.sendAlert }),
-	"-key-update":                      boolFlag(func(c *shimConfig) *bool { return &c.keyUpdate }),
-	"-key-update-before-read":          boolFlag(func(c *shimConfig) *bool { return &c.keyUpdateBeforeRead }),
-	"-read-size":                       intFlag(func(c *shimConfig) *int { return &c.readSize }),
-	"-max-send-fragment":               intFlag(func(c *shimConfig) *int { return &c.maxSendFragment }),
-	"-write-different-record-sizes":    boolFlag(func(c *shimConfig) *bool { return &c.differentSizes }),
-	"-export-keying-material":          intFlag(func(c *shimConfig) *int { return &c.exportKeyingMaterial }),
-	"-export-label":                    stringFlag(func(c *shimConfig) *string { return &c.exportLabel }),
-	"-export-context":                  stringFlag(func(c *shimConfig) *string { return &c.exportContext }),
-	"-use-export-context":              boolFlag(func(c *shimConfig) *bool { return &c.useExportContext }),
+	"-cert-file":                       stringFlag(func(c *shimConfig) *string { return &c.cred().certFile }),
+	"-key-file":                        stringFlag(func(c *shimConfig) *string { return &c.cred().keyFile }),
+	"-signing-prefs":                   intListFlag(func(c *shimConfig) *[]int { return &c.cred().signingPrefs }),
+	"-new-x509-credential": {set: func(c *shimConfig, _ string) error {
+		c.credentials = append(c.credentials, credential{})
+		return nil
+	}},
+	"-use-old-client-cert-callback":  boolFlag(func(c *shimConfig) *bool { return &c.oldCertCallback }),
+	"-expect-ocsp-response":          base64Flag(func(c *shimConfig) *string { return &c.expectOCSP }),
+	"-expect-signed-cert-timestamps": base64Flag(func(c *shimConfig) *string { return &c.expectSCTs }),
+	"-tls-unique":                    boolFlag(func(c *shimConfig) *bool { return &c.tlsUnique }),
+	"-must-match-issuer":             boolFlag(func(c *shimConfig) *bool { return &c.cred().mustMatchIssuer }),
+	"-expect-selected-credential": {param: true, set: func(c *shimConfig, v string) error {
+		n, err := strconv.Atoi(v)
+		c.expectSelected = &n
+		return err
+	}},
+	"-fips-202205":                  policyFlag("-fips-202205"),
+	"-wpa-202304":                   policyFlag("-wpa-202304"),
+	"-cnsa1-202603":                 policyFlag("-cnsa1-202603"),
+	"-verify-prefs":                 intListFlag(func(c *shimConfig) *[]int { return &c.verifyPrefs }),
+	"-verify-peer":                  boolFlag(func(c *shimConfig) *bool { return &c.verifyPeer }),
+	"-verify-fail":                  boolFlag(func(c *shimConfig) *bool { return &c.verifyFail }),
+	"-use-custom-verify-callback":   boolFlag(func(c *shimConfig) *bool { return &c.customVerify }),
+	"-expect-no-session":            boolFlag(func(c *shimConfig) *bool { return &c.expectNoSession }),
+	"-implicit-handshake":           boolFlag(func(c *shimConfig) *bool { return &c.implicitHandshake }),
+	"-no-op-extra-handshake":        boolFlag(func(c *shimConfig) *bool { return &c.extraHandshake }),
+	"-shim-writes-first":            boolFlag(func(c *shimConfig) *bool { return &c.shimWritesFirst }),
+	"-shim-initial-write":           stringFlag(func(c *shimConfig) *string { return &c.initialWrite }),
+	"-repeat-shim-initial-write":    intFlag(func(c *shimConfig) *int { return &c.repeatInitialWrite }),
+	"-shim-shuts-down":              boolFlag(func(c *shimConfig) *bool { return &c.shimShutsDown }),
+	"-check-close-notify":           boolFlag(func(c *shimConfig) *bool { return &c.checkCloseNotify }),
+	"-send-alert":                   boolFlag(func(c *shimConfig) *bool { return &c.sendAlert }),
+	"-key-update":                   boolFlag(func(c *shimConfig) *bool { return &c.keyUpdate }),
+	"-key-update-before-read":       boolFlag(func(c *shimConfig) *bool { return &c.keyUpdateBeforeRead }),
+	"-read-size":                    intFlag(func(c *shimConfig) *int { return &c.readSize }),
+	"-max-send-fragment":            intFlag(func(c *shimConfig) *int { return &c.maxSendFragment }),
+	"-write-different-record-sizes": boolFlag(func(c *shimConfig) *bool { return &c.differentSizes }),
+	"-export-keying-material":       intFlag(func(c *shimConfig) *int { return &c.exportKeyingMaterial }),
+	"-export-label":                 stringFlag(func(c *shimConfig) *string { return &c.exportLabel }),
+	"-export-context":               stringFlag(func(c *shimConfig) *string { return &c.exportContext }),
+	"-use-export-context":           boolFlag(func(c *shimConfig) *bool { return &c.useExportContext }),
 
 	// Requests this client always meets: it never offers session tickets
 	// in TLS 1.2, and -expect-verify-result asks that the soft-failing
 	// verify callback's result be reported, which -verify-fail without
 	// -verify-peer never turns into an error here either.
-	"-no-ticket":            ignoredFlag(false),
-	"-expect-verify-result": ignoredFlag(false),
+	"-no-ticket": ignoredFlag(false),
+	// OCSP staples and SCTs are requested in every ClientHello, as
+	// crypto/tls does.
+	"-enable-ocsp-stapling":          ignoredFlag(false),
+	"-enable-signed-cert-timestamps": ignoredFlag(false),
+	"-expect-verify-result":          ignoredFlag(false),
 }
 
 // unimplementedNames are the flags of test_config.cc this client has no
@@ -209,19 +259,19 @@ var unimplementedNames = map[string]bool{
 	"-alps-use-new-codepoint": false, "-quic-transport-params": true,
 	"-expect-quic-transport-params": true, "-quic-use-legacy-codepoint": true,
 	"-psk": true, "-psk-identity": true, "-srtp-profiles": true,
-	"-enable-ocsp-stapling": false, "-enable-signed-cert-timestamps": false,
-	"-expect-signed-cert-timestamps": true, "-mtu": true, "-use-early-callback": false,
+
+	"-mtu": true, "-use-early-callback": false,
 	"-fail-early-callback": false, "-fail-early-callback-ech-rewind": false,
 	"-install-ddos-callback": false, "-fail-ddos-callback": false, "-fail-cert-callback": false,
-	"-handshake-never-done": false, "-tls-unique": false, "-expect-ticket-renewal": false,
+	"-handshake-never-done": false, "-expect-ticket-renewal": false,
 	"-expect-ticket-supports-early-data": false, "-expect-accept-early-data": false,
 	"-expect-reject-early-data": false, "-expect-no-offer-early-data": false,
 	"-expect-no-server-name": false, "-use-ticket-callback": false, "-use-ticket-aead-callback": false,
 	"-renew-ticket": false, "-skip-ticket": false, "-enable-early-data": false,
-	"-expect-ocsp-response": true, "-expect-total-renegotiations": true, "-renegotiate-once": false,
+	"-expect-total-renegotiations": true, "-renegotiate-once": false,
 	"-renegotiate-freely": false, "-renegotiate-ignore": false, "-renegotiate-explicit": false,
-	"-forbid-renegotiation-after-handshake": false, "-use-old-client-cert-callback": false,
-	"-initial-timeout-duration-ms": true, "-use-client-ca-list": true, "-expect-client-ca-list": true,
+	"-forbid-renegotiation-after-handshake": false,
+	"-initial-timeout-duration-ms":          true, "-use-client-ca-list": true, "-expect-client-ca-list": true,
 	"-peek-then-read": false, "-enable-grease": false, "-permute-extensions": false,
 	"-max-cert-list": true, "-ticket-key": true, "-use-exporter-between-reads": false,
 	"-expect-cipher-aes": true, "-expect-cipher-no-aes": true, "-expect-no-peer-cert": false,
@@ -236,15 +286,15 @@ var unimplementedNames = map[string]bool{
 	"-handshaker-resume": false, "-handshaker-path": true, "-jdk11-workaround": false,
 	"-server-preference": false, "-export-traffic-secrets": false,
 	"-expect-early-data-reason": true, "-wait-for-debugger": false, "-quic-early-data-context": true,
-	"-early-write-after-message": true, "-fips-202205": false, "-wpa-202304": false,
-	"-cnsa-202407": false, "-cnsa1-202603": false, "-cnsa2-202603": false,
+	"-early-write-after-message": true,
+	"-cnsa-202407":               false, "-cnsa2-202603": false,
 	"-expect-peer-match-trust-anchor": false, "-expect-no-peer-match-trust-anchor": false,
 	"-expect-peer-available-trust-anchors": true, "-requested-trust-anchors": true,
-	"-available-trust-anchors": true, "-expect-selected-credential": true,
-	"-new-x509-credential": false, "-new-delegated-credential": false,
+	"-available-trust-anchors":     true,
+	"-new-delegated-credential":    false,
 	"-new-spake2plusv1-credential": false, "-new-psk-credential": false,
 	"-new-rpk-credential": false, "-delegated-credential": true, "-ocsp-response": true,
-	"-signed-cert-timestamps": true, "-must-match-issuer": false, "-pake-context": true,
+	"-signed-cert-timestamps": true, "-pake-context": true,
 	"-pake-client-id": true, "-pake-server-id": true, "-pake-password": true,
 	"-wrong-pake-role": false, "-psk-importer-key": true, "-psk-importer-identity": true,
 	"-psk-importer-context": true, "-psk-importer-sha256": false, "-psk-importer-sha384": false,

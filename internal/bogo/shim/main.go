@@ -1,11 +1,3 @@
-// Command shim is tlsrecord's shim for BoringSSL's BoGo test runner
-// (ssl/test/runner): the runner starts it once per test with the flags of
-// ssl/test/test_config.cc, and the shim connects back, runs this library's
-// client through its public API only, and reports the outcome with its exit
-// code, as ssl/test/PORTING.md describes. tlsrecord is a client, so every
-// server, DTLS and QUIC test is unimplemented (exit code 89).
-//
-// Run it through internal/bogo's test (BOGO_RUNNER names the runner).
 package main
 
 import (
