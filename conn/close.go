@@ -93,6 +93,10 @@ func (c *Conn) Close() error {
 		c.outMu.Unlock()
 	}
 	c.drainAndClose()
+	if c.inMu.TryLock() {
+		c.rd.Discard() // records still buffered (unread tickets) are never read now
+		c.inMu.Unlock()
+	}
 	if alertErr != nil && !peerClosed {
 		return fmt.Errorf("tls: sending close_notify: %w", alertErr)
 	}

@@ -30,7 +30,7 @@ type Conn struct {
 
 	// The read side; inMu guards every field down to outMu.
 	inMu         sync.Mutex
-	rd           *record.Reader
+	rd           record.Reader
 	asm          handshake.Assembler
 	input        []byte // decrypted application data not yet returned
 	readErr      error  // sticky: io.EOF after close_notify, truncation, ...
@@ -46,7 +46,7 @@ type Conn struct {
 
 	// The write side; outMu guards every field down to stateMu.
 	outMu         sync.Mutex
-	wr            *record.Writer
+	wr            record.Writer
 	clientSecret  []byte      // current client application traffic secret
 	peerLimit     int         // the server's record_size_limit, clamped; 0 for none
 	keyUpdateOwed atomic.Bool // set by the reader, paid by the writer
@@ -82,8 +82,8 @@ type Conn struct {
 // Read or Write, or on Handshake.
 func Client(c net.Conn, cfg *Config) *Conn {
 	tc := &Conn{conn: c, config: cfg, trace: cfg.Trace}
-	tc.rd = record.NewReader(c)
-	tc.wr = record.NewWriter(c)
+	tc.rd = *record.NewReader(c) // held by value: one allocation for the Conn
+	tc.wr = *record.NewWriter(c)
 	// "legacy_record_version ... MAY be 0x0301 for the initial ClientHello
 	// for compatibility purposes" (RFC 8446, Section 5.1), as every client
 	// does for middleboxes.
@@ -193,6 +193,7 @@ func (c *Conn) handshake() error {
 		return c.abort(err, true)
 	}
 	c.hs = st
+	c.rd.Release() // nothing buffered: a connection that only handshakes holds no read buffer
 	c.serverSecret = st.ServerSecret
 	c.clientSecret = st.ClientSecret
 	return nil

@@ -2,6 +2,7 @@ package conn
 
 import (
 	"net"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -18,12 +19,26 @@ func unread(c net.Conn) bool {
 	if err != nil {
 		return true
 	}
-	n := new(int32)
-	var errno syscall.Errno
-	if rc.Control(func(fd uintptr) {
-		_, _, errno = syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(n)))
-	}) != nil || errno != 0 {
+	p := inqProbes.Get().(*inqProbe)
+	defer inqProbes.Put(p)
+	if rc.Control(p.control) != nil || p.errno != 0 {
 		return true
 	}
-	return *n > 0
+	return p.n > 0
 }
+
+// inqProbe holds one SIOCINQ query; pooled with its bound method value so
+// that Close allocates no closure.
+type inqProbe struct {
+	n       int32
+	errno   syscall.Errno
+	control func(fd uintptr)
+}
+
+var inqProbes = sync.Pool{New: func() any {
+	p := new(inqProbe)
+	p.control = func(fd uintptr) {
+		_, _, p.errno = syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(&p.n)))
+	}
+	return p
+}}

@@ -226,17 +226,22 @@ func newClientHello(cfg *Config) (*clientHello, error) {
 	if (!ch.offer13 && !ch.offer12) || len(groups) == 0 || len(suites) == 0 {
 		return nil, alert.Wrap(alert.InternalError, errors.New("tls: no version, group or cipher suite to offer"))
 	}
-	random, err := readRand(cfg.Rand, randomLen)
+	// Middlebox compatibility mode (RFC 8446, Appendix D.4): a random
+	// session ID, read with the random in one allocation. A TLS 1.2 only
+	// client has no session to resume and sends none.
+	n := randomLen
+	if ch.offer13 {
+		n += maxSessionIDLen
+	}
+	random, err := readRand(cfg.Rand, n)
 	if err != nil {
 		return nil, err
 	}
-	var sessionID []byte
+	random, sessionID := random[:randomLen:randomLen], random[randomLen:]
+	if !ch.offer13 {
+		sessionID = nil
+	}
 	if ch.offer13 {
-		// Middlebox compatibility mode (RFC 8446, Appendix D.4). A TLS 1.2
-		// only client has no session to resume and sends none.
-		if sessionID, err = readRand(cfg.Rand, maxSessionIDLen); err != nil {
-			return nil, err
-		}
 		for _, g := range cfg.shareGroups(groups) {
 			share, err := GenerateKeyShare(cfg.Rand, g)
 			if err != nil {

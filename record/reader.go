@@ -361,6 +361,14 @@ func (r *Reader) Release() {
 	}
 }
 
+// Discard drops whatever is buffered and gives the buffer back: the
+// stream is over for the caller (a closed connection). A later
+// ReadRecord starts at the next byte the transport gives.
+func (r *Reader) Discard() {
+	r.start, r.end, r.large = 0, 0, false
+	r.release()
+}
+
 // release gives a pooled buffer back; the caller has used or copied its
 // bytes. A buffer of the Reader's own stays.
 func (r *Reader) release() {
