@@ -68,8 +68,9 @@ type Record struct {
 	// Type is the real content type: the header's for plaintext and TLS 1.2,
 	// the one inside TLSInnerPlaintext for TLS 1.3.
 	Type ContentType
-	// Payload is the plaintext. It aliases the Reader's buffer and is valid
-	// until the next ReadRecord.
+	// Payload is the plaintext. It aliases the Reader's buffer (or the dst
+	// of ReadRecordTo) and is valid until the next ReadRecord, Release or
+	// Discard, after which the buffer may serve another Reader.
 	Payload []byte
 	// Seq is the sequence number the record was opened under.
 	Seq uint64
