@@ -218,7 +218,7 @@ func (r *runner) handshakes() {
 		{name: "TLS 1.3 resumed (PSK + X25519)", curve: tls.X25519, resumed: true},
 	}
 	header := once("| handshake (dial, handshake, Close) | tlsrecord CPU (user) | crypto/tls CPU (user) | ratio user+sys | ratio user | allocs (ours, theirs) | bytes (ours, theirs) |\n|---|---|---|---|---|---|---|")
-	n := max(int(100*r.scale), 1)
+	n := max(int(200*r.scale), 1)
 	for _, v := range variants {
 		d := newDialer(r.srv, v)
 		if v.resumed {
