@@ -390,14 +390,6 @@ func replace(typ handshake.MsgType, m testpeer.Marshaler) func(*abuseEnv) testpe
 }
 
 var handshakeAbuse = []abuseRow{
-	{name: "handshake/out-of-order", sc: testpeer.PeerSwapsRecords(2), want: ours(alert.UnexpectedMessage)},
-	{name: "handshake/out-of-order/tls12", tls12: true, sc: testpeer.PeerSwapsRecords(1), want: ours(alert.UnexpectedMessage)},
-	{name: "handshake/duplicated-EncryptedExtensions", hooks: on(handshake.TypeEncryptedExtensions, func(testpeer.Record) []testpeer.Action {
-		return []testpeer.Action{testpeer.Forward(), testpeer.Forward()}
-	}), want: ours(alert.UnexpectedMessage)},
-	{name: "handshake/duplicated-ServerHello/tls12", tls12: true, hooks: on(handshake.TypeServerHello, func(testpeer.Record) []testpeer.Action {
-		return []testpeer.Action{testpeer.Forward(), testpeer.Forward()}
-	}), want: ours(alert.UnexpectedMessage)},
 	{name: "handshake/duplicated-extension", script: func(ch *handshake.ClientHello) []testpeer.Action {
 		msg, err := testpeer.ServerHelloFor(ch, record.VersionTLS13).Marshal()
 		if err != nil {

@@ -82,18 +82,20 @@ type Conn struct {
 // Read or Write, or on Handshake.
 func Client(c net.Conn, cfg *Config) *Conn {
 	tc := &Conn{conn: c, config: cfg, trace: cfg.Trace}
+	if tc.trace == nil {
+		tc.trace = &Trace{}
+	}
 	tc.rd = *record.NewReader(c) // held by value: one allocation for the Conn
 	tc.wr = *record.NewWriter(c)
+	if tc.trace.RecordWritten != nil {
+		wt := &wireTracer{c: tc}
+		tc.wr = *record.NewWriter(wt)
+		tc.wr.OnRecord = wt.sealed
+	}
 	// "legacy_record_version ... MAY be 0x0301 for the initial ClientHello
 	// for compatibility purposes" (RFC 8446, Section 5.1), as every client
 	// does for middleboxes.
 	tc.wr.SetSealer(record.Plaintext{Version: record.VersionTLS10})
-	if cfg.Trace != nil && cfg.Trace.RecordWritten != nil {
-		tc.wr.OnRecord = tc.traceWritten // no call per record without a hook
-	}
-	if tc.trace == nil {
-		tc.trace = &Trace{}
-	}
 	return tc
 }
 
@@ -298,12 +300,6 @@ func (c *Conn) tls13() bool {
 	c.stateMu.Lock()
 	defer c.stateMu.Unlock()
 	return c.version == record.VersionTLS13
-}
-
-func (c *Conn) traceWritten(h record.Header, inner record.ContentType, seq uint64, protected bool) {
-	if f := c.trace.RecordWritten; f != nil {
-		f(RecordInfo{Outer: h.Type, Inner: inner, Length: h.Length, Seq: seq, Protected: protected})
-	}
 }
 
 // newKeys13 returns the protection for a TLS 1.3 traffic secret.

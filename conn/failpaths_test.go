@@ -326,3 +326,40 @@ func TestCloseAfterPeerFIN(t *testing.T) {
 		})
 	})
 }
+
+// A Write that times out with records half-sent keeps what it sealed: once
+// the server reads again, the next Write sends the rest first, and the
+// server reads exactly what the Writes reported, intact (no bad_record_mac).
+func TestWriteTimeoutThenResume(t *testing.T) {
+	forVersions(t, func(t *testing.T, v uint16) {
+		release := make(chan struct{})
+		got := make(chan int64, 1)
+		s := serveGo(t, versionConfig(t, v), func(c *tls.Conn) error {
+			<-release
+			n, err := io.Copy(io.Discard, c)
+			got <- n
+			return err
+		})
+		defer func() {
+			select {
+			case <-release:
+			default:
+				close(release)
+			}
+		}()
+		c, err := dialGo(t, s, clientConfig(t))
+		require.NoError(t, err)
+		require.NoError(t, c.SetWriteDeadline(time.Now().Add(200*time.Millisecond)))
+		n, err := c.Write(make([]byte, 32<<20)) // more than the socket buffers hold
+		var ne net.Error
+		require.True(t, errors.As(err, &ne) && ne.Timeout(), "got %v", err)
+		require.Positive(t, n)
+		close(release)
+		require.NoError(t, c.SetWriteDeadline(time.Time{}))
+		m, err := c.Write([]byte("tail"))
+		require.NoError(t, err)
+		require.NoError(t, c.Close())
+		require.NoError(t, s.nextErr(t), "the server read to our close_notify")
+		require.Equal(t, int64(n+m), <-got)
+	})
+}

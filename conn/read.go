@@ -209,7 +209,7 @@ func (c *Conn) localStop(err error) error {
 func (c *Conn) handlePostHandshake() error {
 	tls12 := c.hs.Version == record.VersionTLS12
 	for {
-		msg, ok := c.asm.Next()
+		msg, ok := c.nextMessageLocked()
 		if !ok {
 			return nil
 		}

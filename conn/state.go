@@ -60,7 +60,16 @@ type Trace struct {
 	AlertSent     func(alert.Alert)
 	AlertReceived func(alert.Alert)
 	RecordRead    func(RecordInfo)
+	// RecordWritten reports each record once the transport has taken all
+	// of its bytes, in order, not when it was sealed: a record a timed-out
+	// or failed write left pending is reported when a later write sends
+	// it, and never if none does.
 	RecordWritten func(RecordInfo)
+	// HandshakeMessage reports each handshake message by type: one we
+	// send when it is sealed (RecordWritten reports its record once the
+	// transport takes it), one we receive once it is reassembled from its
+	// records, before it is processed.
+	HandshakeMessage func(typ handshake.MsgType, sent bool)
 	// TransportEOF reports the transport's end, and whether it fell between
 	// records.
 	TransportEOF func(atRecordBoundary bool)

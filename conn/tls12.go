@@ -60,7 +60,7 @@ func (c *Conn) handleCCS12(rec record.Record, handshaking bool) error {
 // unexpected_message. The caller holds inMu.
 func (c *Conn) dropHelloRequestsLocked() error {
 	for {
-		msg, ok := c.asm.Next()
+		msg, ok := c.nextMessageLocked()
 		if !ok {
 			return nil
 		}

@@ -265,6 +265,7 @@ func TestTLS12CloseNotifyOwedByPendingWrite(t *testing.T) {
 	require.ErrorIs(t, err, io.EOF, "Read returns at the close_notify, the Write still blocked")
 	select {
 	case r := <-wres:
+		close(release)
 		t.Fatalf("Write ended before the server read anything: %d, %v", r.n, r.err)
 	default:
 	}

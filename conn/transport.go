@@ -14,7 +14,7 @@ type transport struct{ c *Conn }
 func (t transport) ReadMessage() ([]byte, error) {
 	c := t.c
 	for {
-		if msg, ok := c.asm.Next(); ok {
+		if msg, ok := c.nextMessageLocked(); ok {
 			return msg, nil
 		}
 		if err := c.readRecordLocked(true, nil); err != nil {
@@ -24,6 +24,7 @@ func (t transport) ReadMessage() ([]byte, error) {
 }
 
 func (t transport) WriteMessage(msg []byte) error {
+	t.c.traceMessage(msg, true)
 	_, err := t.c.wr.Seal(record.Handshake, msg)
 	return err
 }

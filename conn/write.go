@@ -155,6 +155,7 @@ func (c *Conn) sendKeyUpdateLocked(requestPeer bool) error {
 		ku.RequestUpdate = 1
 	}
 	msg, err := ku.Marshal()
+	c.traceMessage(msg, true) // nil on error: nothing traced
 	if err != nil {
 		return c.abort(err, true)
 	}

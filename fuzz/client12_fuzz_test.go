@@ -141,6 +141,8 @@ var clientSeeds12 = [][]byte{
 	// 1-byte records; a warning between the fragments of a message.
 	{0, opFragment, 1, opNext, opNext, opNext, opNext, opNext, opNext, opData, 1, opAlert, 1, 0},
 	{0, opNext, opFragment, 100, opNext, opFragment, 0, opAlert, 1, 112, opNext, opNext, opNext, opNext, opData, 1},
+	// Shutdown at the end (the high bits of the first byte, clientMovesOf).
+	{0x40, opNext, opNext, opNext, opNext, opNext, opNext, opData, 1, opAlert, 1, 0},
 	// A fatal alert; a bad Finished; a CCS before the ServerHello.
 	{0, opNext, opNext, opNext, opNext, opNext, opNext, opAlert, 2, 40},
 	{0, opNext, opNext, opNext, opNext, opNext, opFlip, 40, opNext},

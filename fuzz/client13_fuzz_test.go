@@ -153,6 +153,13 @@ func TestClientHarnessTLS13(t *testing.T) {
 		require.NoError(t, hsErr, "seed %d", i)
 		require.ErrorIs(t, err, want, "seed %d", i)
 	}
+	// Our own KeyUpdate and Shutdown: the session still ends at the
+	// server's close_notify.
+	for _, i := range []int{len(clientSeeds13) - 3, len(clientSeeds13) - 2} {
+		hsErr, err := runClient13(t, clientSeeds13[i])
+		require.NoError(t, hsErr, "seed %d", i)
+		require.ErrorIs(t, err, io.EOF, "seed %d", i)
+	}
 }
 
 // clientSeeds13 are whole sessions and their usual variants.
@@ -173,6 +180,10 @@ var clientSeeds13 = [][]byte{
 	{0, opNext, opNext, opNext, opNext, opFlip, 40, opNext},
 	{0, opNext, opNext, opNext, opSkip, opNext},
 	{0, opNext, opNext, opNext, opNext, opNext, opMessage, 24, 1, 0, opData, 1},
+	// Our KeyUpdate after the handshake; Shutdown at the end (the high
+	// bits of the first byte, clientMovesOf).
+	{0x80, opNext, opNext, opNext, opNext, opNext, opNext, opNext, opData, 1, opAlert, 1, 0},
+	{0x40, opNext, opNext, opNext, opNext, opNext, opData, 1, opAlert, 1, 0},
 	// Empty records and padding-free garbage after the handshake.
 	{0, opNext, opNext, opNext, opNext, opNext, opEmpty, 3, opEmpty, 2, opRaw, 23, 3, 1, 2, 3},
 }

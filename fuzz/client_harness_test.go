@@ -2,6 +2,7 @@ package fuzz_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/tls"
 	"crypto/x509"
@@ -312,7 +313,18 @@ func (ct clientTarget) run(t *testing.T, in []byte) (handshakeErr, err error) {
 	s := ct.newServer(in[0])
 	s.play(&program{b: in[1:]})
 	var events []clientEvent
-	return runClient(t, clientConfig(ct.maxVersion, ct.suites, eventTrace(&events)), s.out.Bytes(), &events)
+	return runClient(t, clientConfig(ct.maxVersion, ct.suites, eventTrace(&events)), s.out.Bytes(), &events, clientMovesOf(in[0]))
+}
+
+// clientMoves are what the client does besides reading, chosen by the
+// high bits of the input's first byte.
+type clientMoves struct {
+	updateKeys bool // UpdateKeys(true) once the handshake is done
+	shutdown   bool // end with Shutdown instead of Close
+}
+
+func clientMovesOf(b byte) clientMoves {
+	return clientMoves{updateKeys: b&0x80 != 0, shutdown: b&0x40 != 0}
 }
 
 // clientEvent is one thing the client did, in order.
@@ -328,11 +340,14 @@ type clientEvent struct {
 // at most one alert ends the connection from our side; none answers the
 // peer's fatal alert or a transport EOF; after the peer's close_notify
 // only our own close_notify may follow.
-func runClient(t *testing.T, cfg *conn.Config, stream []byte, events *[]clientEvent) (handshakeErr, err error) {
+func runClient(t *testing.T, cfg *conn.Config, stream []byte, events *[]clientEvent, moves clientMoves) (handshakeErr, err error) {
 	sc := &streamConn{in: bytes.NewReader(stream)}
 	c := conn.Client(sc, cfg)
 	err = c.Handshake()
 	handshakeErr = err
+	if err == nil && moves.updateKeys {
+		c.UpdateKeys(true) // an error in TLS 1.2, where nothing is written
+	}
 	buf := make([]byte, 1<<14)
 	for reads := 0; err == nil; reads++ {
 		var n int
@@ -354,7 +369,11 @@ func runClient(t *testing.T, cfg *conn.Config, stream []byte, events *[]clientEv
 			t.Fatalf("Write succeeded after %v", err)
 		}
 	}
-	c.Close()
+	if moves.shutdown {
+		c.Shutdown(context.Background()) // the stream has ended: it returns
+	} else {
+		c.Close()
+	}
 	checkEvents(t, *events, readEnd, err, fatal)
 	if c.Close() == nil {
 		t.Fatal("second Close returned nil")

@@ -275,3 +275,22 @@ func TestReaderFirstRecordNotTLS(t *testing.T) {
 	requireAlert(t, err, alert.UnexpectedMessage)
 	require.False(t, errors.As(err, &notTLS), "only the first record gets the not-TLS diagnosis")
 }
+
+// RequireVersion: once set, a record with another legacy_record_version
+// fails with protocol_version before its fragment is buffered; before, any
+// version passes (TLS 1.3 ignores it).
+func TestReaderRequireVersion(t *testing.T) {
+	t.Parallel()
+	other := record.Header{Type: record.ApplicationData, Version: record.VersionTLS10, Length: 1 << 14}.AppendTo(nil)
+	stream := append(seal(plain, hsMsg), other...) // the fragment never arrives
+	rd := record.NewReader(bytes.NewReader(stream))
+	_, err := rd.ReadRecord()
+	require.NoError(t, err)
+	rd.RequireVersion(record.VersionTLS12)
+	_, err = rd.ReadRecord()
+	requireAlert(t, err, alert.ProtocolVersion)
+
+	rd = record.NewReader(bytes.NewReader(append(other, make([]byte, 1<<14)...)))
+	_, err = rd.ReadRecord()
+	require.NoError(t, err, "not checked unless required")
+}
