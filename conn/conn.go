@@ -78,12 +78,16 @@ type Conn struct {
 	owedAlert     *alert.Alert // an alert the busy write side must send next
 }
 
+// noTrace is the Trace of every Conn whose Config has none: no hooks, never
+// written.
+var noTrace Trace
+
 // Client returns a TLS client Conn over c. The handshake runs on the first
 // Read or Write, or on Handshake.
 func Client(c net.Conn, cfg *Config) *Conn {
 	tc := &Conn{conn: c, config: cfg, trace: cfg.Trace}
 	if tc.trace == nil {
-		tc.trace = &Trace{}
+		tc.trace = &noTrace
 	}
 	tc.rd = *record.NewReader(c) // held by value: one allocation for the Conn
 	tc.wr = *record.NewWriter(c)
