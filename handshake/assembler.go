@@ -71,10 +71,6 @@ func (a *Assembler) Write(fragment []byte) error {
 		a.err = err
 		return err
 	}
-	if a.buf == nil {
-		// Most flights' messages fit; a larger one grows it once.
-		a.buf = make([]byte, 0, max(len(fragment), 2048))
-	}
 	a.buf = append(a.buf, fragment...)
 	a.next = next
 	return nil
