@@ -90,7 +90,7 @@ func Client(c net.Conn, cfg *Config) *Conn {
 		tc.trace = &noTrace
 	}
 	tc.rd = *record.NewReader(c) // held by value: one allocation for the Conn
-	tc.wr = *record.NewWriter(c)
+	tc.wr = *record.NewWriter(transportWriter(tc))
 	if tc.trace.RecordWritten != nil {
 		wt := &wireTracer{c: tc}
 		tc.wr = *record.NewWriter(wt)
