@@ -108,9 +108,10 @@ type Config struct {
 	// Nil disables resumption. TLS 1.2 sessions are never resumed.
 	ClientSessionCache ClientSessionCache
 	// ReuseSessionTickets lets a ticket that resumed a connection stay in
-	// the cache for further ones. By default a ticket is used once, as RFC
-	// 8446, Appendix C.4 recommends against linkability; the server's new
-	// tickets replace it.
+	// the cache for further ones. By default a ticket leaves the cache when
+	// a connection takes it, and the server's new tickets replace it:
+	// "Clients SHOULD NOT reuse a ticket for multiple connections" (RFC
+	// 8446, Appendix C.4).
 	ReuseSessionTickets bool
 	// RecordSizeLimit, when not 0, is sent as record_size_limit (RFC 8449):
 	// 64..16385, the largest protected record the server may send us (in

@@ -199,20 +199,26 @@ func TestResumeServerDeclines(t *testing.T) {
 // VerifyConnection refuses the resumed connection (bad_certificate).
 func TestResumeFailureRemovesEntry(t *testing.T) {
 	t.Parallel()
-	s, cache, cfg := primed(t)
-	errRefused := errors.New("refused on resumption")
-	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-		if cs.DidResume {
-			return errRefused
-		}
-		return nil
+	for _, reuse := range []bool{false, true} {
+		t.Run(fmt.Sprint("reuse=", reuse), func(t *testing.T) {
+			t.Parallel()
+			s, cache, cfg := primed(t)
+			errRefused := errors.New("refused on resumption")
+			cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+				if cs.DidResume {
+					return errRefused
+				}
+				return nil
+			}
+			cfg.ReuseSessionTickets = reuse
+			_, err := dialGo(t, s, cfg)
+			require.ErrorIs(t, err, errRefused)
+			require.ErrorIs(t, err, alert.BadCertificate)
+			require.False(t, cache.has(testHost))
+			require.Equal(t, 1, cache.dels, "removed once")
+			require.Error(t, s.nextErr(t))
+		})
 	}
-	cfg.ReuseSessionTickets = true
-	_, err := dialGo(t, s, cfg)
-	require.ErrorIs(t, err, errRefused)
-	require.ErrorIs(t, err, alert.BadCertificate)
-	require.False(t, cache.has(testHost))
-	require.Error(t, s.nextErr(t))
 }
 
 func TestLRUClientSessionCache(t *testing.T) {

@@ -122,32 +122,37 @@ func (c *Conn) sessionKey() string {
 	return c.conn.RemoteAddr().String()
 }
 
-// cachedSession returns the session to offer, or nil.
+// cachedSession returns the session to offer, or nil. Unless
+// Config.ReuseSessionTickets allows reuse, the entry leaves the cache at
+// once, so that no other connection offers the same ticket: a ticket is
+// used once, and the server's next tickets replace it.
 func (c *Conn) cachedSession() *handshake.Session {
 	cache := c.config.ClientSessionCache
 	if cache == nil {
 		return nil
 	}
-	cs, ok := cache.Get(c.sessionKey())
+	key := c.sessionKey()
+	cs, ok := cache.Get(key)
 	if !ok || cs == nil {
 		return nil
+	}
+	if !c.config.ReuseSessionTickets {
+		cache.Put(key, nil)
 	}
 	return cs.session
 }
 
-// settleSession updates the cache once a handshake that took offered
-// from it ends: the entry goes when the handshake failed ("When a
-// handshake that offered a ticket fails, the entry is removed"), when the
-// server declined it, and once used unless Config.ReuseSessionTickets
-// allows reuse. Tickets the server sends later replace it.
+// settleSession updates the cache once a handshake that took offered from
+// it ends. A reusable entry goes when the handshake failed ("When a
+// handshake that offered a ticket fails, the entry is removed") or the
+// server declined it; a single-use one is already gone.
 func (c *Conn) settleSession(offered *handshake.Session, st *handshake.State, err error) {
-	if offered == nil {
+	if offered == nil || !c.config.ReuseSessionTickets {
 		return
 	}
-	if err == nil && st.DidResume && c.config.ReuseSessionTickets {
-		return
+	if err != nil || !st.DidResume {
+		c.config.ClientSessionCache.Put(c.sessionKey(), nil)
 	}
-	c.config.ClientSessionCache.Put(c.sessionKey(), nil)
 }
 
 // storeTicket puts the session a NewSessionTicket makes resumable in the
