@@ -3,6 +3,7 @@ package cipher
 import (
 	"crypto"
 	"crypto/hmac"
+	"crypto/sha512"
 )
 
 // TLS 1.2 key derivation: the PRF (RFC 5246, Section 5), the master secret
@@ -23,12 +24,25 @@ const (
 //	                       HMAC_hash(secret, A(2) + seed) + ...
 //	A(0) = seed, A(i) = HMAC_hash(secret, A(i-1))
 func PRF12(h crypto.Hash, secret []byte, label string, seed []byte, length int) []byte {
-	labelSeed := make([]byte, 0, len(label)+len(seed))
-	labelSeed = append(labelSeed, label...)
-	labelSeed = append(labelSeed, seed...)
-
-	mac := hmac.New(h.New, secret)
+	var buf [128]byte
+	labelSeed := append(append(buf[:0], label...), seed...)
 	out := make([]byte, 0, length+h.Size())
+	// With SHA-256 and SHA-384 through hmacSum: no allocation but out.
+	var aBuf [sha512.Size384]byte
+	a, ok := hmacSum(h, aBuf[:0], secret, labelSeed, nil) // A(1)
+	if !ok {
+		return prf12(h, secret, append([]byte(nil), labelSeed...), out, length)
+	}
+	for len(out) < length {
+		out, _ = hmacSum(h, out, secret, a, labelSeed)
+		a, _ = hmacSum(h, aBuf[:0], secret, a, nil) // A(i+1); a is read before aBuf is written
+	}
+	return out[:length]
+}
+
+// prf12 is P_hash through crypto/hmac, for any hash.
+func prf12(h crypto.Hash, secret, labelSeed, out []byte, length int) []byte {
+	mac := hmac.New(h.New, secret)
 	mac.Write(labelSeed)
 	a := mac.Sum(nil) // A(1)
 	for len(out) < length {

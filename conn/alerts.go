@@ -47,6 +47,7 @@ func (c *Conn) abort(err error, outHeld bool) error {
 	send := !c.sentClose && !c.sentFatal && c.terminal == nil && !c.recvClose
 	if c.terminal == nil {
 		c.terminal = ae
+		c.writeSlow.Store(true)
 	}
 	c.sentFatal = c.sentFatal || send
 	c.stateMu.Unlock()
@@ -64,6 +65,7 @@ func (c *Conn) sendAlert(a alert.Alert, outHeld bool) {
 		if !c.outMu.TryLock() {
 			c.stateMu.Lock()
 			c.owedAlert = &a
+			c.writeSlow.Store(true)
 			c.stateMu.Unlock()
 			return
 		}
@@ -156,6 +158,7 @@ func (c *Conn) handleAlert(body []byte, handshaking bool) error {
 	c.stateMu.Lock()
 	if c.terminal == nil {
 		c.terminal = ae
+		c.writeSlow.Store(true)
 	}
 	c.stateMu.Unlock()
 	c.readErr = ae

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/tlsrecord/tlsrecord/alert"
@@ -79,6 +80,7 @@ func (c *Conn) Close() error {
 		return net.ErrClosed
 	}
 	c.closed = true
+	c.writeSlow.Store(true)
 	notify := c.handshakeDone.Load() && !c.sentClose && !c.sentFatal && c.terminal == nil && !c.peerReset
 	// The truncation was Read's error; failing to tell a peer that is gone
 	// adds nothing.
@@ -91,6 +93,10 @@ func (c *Conn) Close() error {
 		c.outMu.Unlock()
 	}
 	c.drainAndClose()
+	if c.inMu.TryLock() {
+		c.rd.Discard() // records still buffered (unread tickets) are never read now
+		c.inMu.Unlock()
+	}
 	if alertErr != nil && !peerClosed {
 		return fmt.Errorf("tls: sending close_notify: %w", alertErr)
 	}
@@ -98,21 +104,25 @@ func (c *Conn) Close() error {
 }
 
 // drainAndClose shuts the transport's write side, reads away what already
-// arrived without waiting, and closes it.
+// arrived without waiting, and closes it. A TCP socket is asked first how
+// many bytes wait (SIOCINQ): usually none, and then it reads nothing.
 func (c *Conn) drainAndClose() {
 	if cw, ok := c.conn.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
-		if c.conn.SetReadDeadline(time.Now()) == nil {
-			var buf [4096]byte
+		if unread(c.conn) && c.conn.SetReadDeadline(time.Now()) == nil {
+			buf := drainBufs.Get().(*[4096]byte)
 			for i := 0; i < 64; i++ { // bounded: at most 256 KiB
 				if _, err := c.conn.Read(buf[:]); err != nil {
 					break
 				}
 			}
+			drainBufs.Put(buf)
 		}
 	}
 	c.conn.Close()
 }
+
+var drainBufs = sync.Pool{New: func() any { return new([4096]byte) }}
 
 // Shutdown is the bidirectional close. It sends close_notify if not yet
 // sent (waiting, within ctx, for a Write in flight; Writes started after
@@ -137,6 +147,7 @@ func (c *Conn) Shutdown(ctx context.Context) error {
 	}
 	c.stateMu.Lock()
 	c.shuttingDown = true
+	c.writeSlow.Store(true)
 	c.stateMu.Unlock()
 	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
@@ -151,6 +162,7 @@ func (c *Conn) Shutdown(ctx context.Context) error {
 	readErr := c.readToCloseNotify()
 	c.stateMu.Lock()
 	c.closed = true
+	c.writeSlow.Store(true)
 	c.stateMu.Unlock()
 	c.drainAndClose()
 
@@ -241,6 +253,7 @@ func (c *Conn) writeUserAlert(level alert.Level, desc alert.Description) error {
 		c.stateMu.Lock()
 		c.sentFatal = true
 		c.terminal = &alert.Error{Alert: a, Err: fmt.Errorf("tls: %w alert sent by SendAlert", desc)}
+		c.writeSlow.Store(true)
 		c.stateMu.Unlock()
 	}
 	if err := c.writeAlertLocked(a); err != nil {

@@ -30,7 +30,7 @@ type Conn struct {
 
 	// The read side; inMu guards every field down to outMu.
 	inMu         sync.Mutex
-	rd           *record.Reader
+	rd           record.Reader
 	asm          handshake.Assembler
 	input        []byte // decrypted application data not yet returned
 	readErr      error  // sticky: io.EOF after close_notify, truncation, ...
@@ -46,10 +46,20 @@ type Conn struct {
 
 	// The write side; outMu guards every field down to stateMu.
 	outMu         sync.Mutex
-	wr            *record.Writer
+	wr            record.Writer
 	clientSecret  []byte      // current client application traffic secret
 	peerLimit     int         // the server's record_size_limit, clamped; 0 for none
 	keyUpdateOwed atomic.Bool // set by the reader, paid by the writer
+	// writeLimit is the write sequence number at which the installed keys
+	// need the slow path's rekey (TLS 1.3) or AEAD-limit (TLS 1.2) check:
+	// decided when keys are installed, math.MaxUint64 for none.
+	writeLimit uint64
+
+	// writeSlow is the one word Write's fast path reads: set with every
+	// change of closed, sentClose, shuttingDown, terminal or owedAlert
+	// below (never cleared), it sends every later Write down the path that
+	// looks at them under stateMu.
+	writeSlow atomic.Bool
 
 	// Closure state; stateMu is never held across I/O.
 	stateMu       sync.Mutex
@@ -68,18 +78,22 @@ type Conn struct {
 	owedAlert     *alert.Alert // an alert the busy write side must send next
 }
 
+// noTrace is the Trace of every Conn whose Config has none: no hooks, never
+// written.
+var noTrace Trace
+
 // Client returns a TLS client Conn over c. The handshake runs on the first
 // Read or Write, or on Handshake.
 func Client(c net.Conn, cfg *Config) *Conn {
 	tc := &Conn{conn: c, config: cfg, trace: cfg.Trace}
 	if tc.trace == nil {
-		tc.trace = &Trace{}
+		tc.trace = &noTrace
 	}
-	tc.rd = record.NewReader(c)
-	tc.wr = record.NewWriter(c)
+	tc.rd = *record.NewReader(c) // held by value: one allocation for the Conn
+	tc.wr = *record.NewWriter(transportWriter(tc))
 	if tc.trace.RecordWritten != nil {
 		wt := &wireTracer{c: tc}
-		tc.wr = record.NewWriter(wt)
+		tc.wr = *record.NewWriter(wt)
 		tc.wr.OnRecord = wt.sealed
 	}
 	// "legacy_record_version ... MAY be 0x0301 for the initial ClientHello
@@ -185,6 +199,7 @@ func (c *Conn) handshake() error {
 		return c.abort(err, true)
 	}
 	c.hs = st
+	c.rd.Release() // nothing buffered: a connection that only handshakes holds no read buffer
 	c.serverSecret = st.ServerSecret
 	c.clientSecret = st.ClientSecret
 	return nil

@@ -43,13 +43,15 @@ func (c *Conn) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	if &c.input[0] == &p[0] {
-		n := len(c.input)
-		c.input = nil
-		return n, nil
+	n := len(c.input)
+	if &c.input[0] != &p[0] {
+		n = copy(p, c.input)
 	}
-	n := copy(p, c.input)
 	c.input = c.input[n:]
+	if len(c.input) == 0 {
+		c.input = nil
+		c.rd.Release() // nothing buffered: an idle connection holds no buffer
+	}
 	return n, nil
 }
 

@@ -1,6 +1,8 @@
 package conn
 
 import (
+	"math"
+
 	"github.com/tlsrecord/tlsrecord/cipher"
 	"github.com/tlsrecord/tlsrecord/record"
 )
@@ -25,6 +27,31 @@ func (c *Conn) installSealerLocked(s record.Sealer) {
 		}
 	}
 	c.wr.SetSealer(s)
+	c.writeLimit = writeLimitOf(s)
+}
+
+// writeLimitOf returns the first sequence number at which s, sealing up to
+// a chunk of records more, reaches its AEAD usage limit: Write's fast path
+// seals one record only below it.
+func writeLimitOf(s record.Sealer) uint64 {
+	r, ok := s.(interface{ RekeyNeeded(uint64) bool })
+	if !ok {
+		return math.MaxUint64
+	}
+	// RekeyNeeded is monotonic in the sequence number: search for its edge.
+	lo, hi := uint64(0), uint64(math.MaxUint64)
+	if !r.RekeyNeeded(hi) {
+		return math.MaxUint64
+	}
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if r.RekeyNeeded(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo - min(lo, recordsPerChunk+1)
 }
 
 // installOpenerLocked installs read protection, with our own

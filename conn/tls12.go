@@ -128,6 +128,7 @@ func (c *Conn) sendFromReadSide(a alert.Alert) {
 	c.stateMu.Lock()
 	if c.owedAlert == nil || c.owedAlert.Level != alert.Fatal {
 		c.owedAlert = &a
+		c.writeSlow.Store(true)
 	}
 	c.stateMu.Unlock()
 	if c.outMu.TryLock() {
@@ -147,6 +148,7 @@ func (c *Conn) writeNonFatalLocked(a alert.Alert) error {
 	}
 	if a.Description == alert.CloseNotify {
 		c.sentClose = true
+		c.writeSlow.Store(true)
 	}
 	c.stateMu.Unlock()
 	return c.writeAlertLocked(a)

@@ -21,6 +21,9 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
+	if c.fastWritableLocked(len(p)) {
+		return c.writeFastLocked(p)
+	}
 	if err := c.writableLocked(); err != nil {
 		return 0, err
 	}
@@ -56,6 +59,30 @@ func (c *Conn) Write(p []byte) (int, error) {
 		}
 		if n < len(p) && c.closeNotifySent() {
 			return n, ErrWriteClosed
+		}
+	}
+	return n, nil
+}
+
+// fastWritableLocked reports whether a Write of n bytes may take the fast
+// path: one record, nothing owed or ending (writeSlow), no KeyUpdate owed,
+// below the keys' usage limit, no deadline passed. Everything else goes
+// the full way, which checks each condition under stateMu.
+func (c *Conn) fastWritableLocked(n int) bool {
+	return n > 0 && n <= c.wr.MaxFragment() && !c.writeSlow.Load() && !c.keyUpdateOwed.Load() &&
+		c.wr.Seq() < c.writeLimit && !c.writeDeadlinePassed()
+}
+
+// writeFastLocked seals p as one record and sends it; if an alert became
+// owed meanwhile, it follows the record, as on the full path.
+func (c *Conn) writeFastLocked(p []byte) (int, error) {
+	n, err := c.wr.Write(record.ApplicationData, p)
+	if err != nil {
+		return n, c.writeFailedLocked(err)
+	}
+	if c.writeSlow.Load() {
+		if err := c.payOwedLocked(); err != nil {
+			return n, err
 		}
 	}
 	return n, nil

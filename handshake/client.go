@@ -226,17 +226,22 @@ func newClientHello(cfg *Config) (*clientHello, error) {
 	if (!ch.offer13 && !ch.offer12) || len(groups) == 0 || len(suites) == 0 {
 		return nil, alert.Wrap(alert.InternalError, errors.New("tls: no version, group or cipher suite to offer"))
 	}
-	random, err := readRand(cfg.Rand, randomLen)
+	// Middlebox compatibility mode (RFC 8446, Appendix D.4): a random
+	// session ID, read with the random in one allocation. A TLS 1.2 only
+	// client has no session to resume and sends none.
+	n := randomLen
+	if ch.offer13 {
+		n += maxSessionIDLen
+	}
+	random, err := readRand(cfg.Rand, n)
 	if err != nil {
 		return nil, err
 	}
-	var sessionID []byte
+	random, sessionID := random[:randomLen:randomLen], random[randomLen:]
+	if !ch.offer13 {
+		sessionID = nil
+	}
 	if ch.offer13 {
-		// Middlebox compatibility mode (RFC 8446, Appendix D.4). A TLS 1.2
-		// only client has no session to resume and sends none.
-		if sessionID, err = readRand(cfg.Rand, maxSessionIDLen); err != nil {
-			return nil, err
-		}
 		for _, g := range cfg.shareGroups(groups) {
 			share, err := GenerateKeyShare(cfg.Rand, g)
 			if err != nil {
@@ -306,11 +311,15 @@ func (ch *clientHello) addVersionExtensions() {
 	}
 }
 
+// allSuites is cipher.Suites(), copied once.
+var allSuites = cipher.Suites()
+
 // offeredSuites keeps the suites of ids of an offered version, TLS 1.3
 // ones first, each version's in the order of ids. A version whose suites
 // ids does not name gets all of its suites, in the cipher package's order.
 func offeredSuites(ids []uint16, offer13, offer12 bool) []uint16 {
-	var out []uint16
+	out := make([]uint16, 0, len(ids)+9) // every suite, all at once
+	var buf [16]uint16
 	for _, v := range []struct {
 		version uint16
 		offer   bool
@@ -318,14 +327,14 @@ func offeredSuites(ids []uint16, offer13, offer12 bool) []uint16 {
 		if !v.offer {
 			continue
 		}
-		var named []uint16
+		named := buf[:0]
 		for _, id := range ids {
 			if s := cipher.SuiteByID(id); s != nil && s.Version == v.version && !slices.Contains(named, id) {
 				named = append(named, id)
 			}
 		}
 		if len(named) == 0 {
-			for _, s := range cipher.Suites() {
+			for _, s := range allSuites {
 				if s.Version == v.version {
 					named = append(named, s.ID)
 				}

@@ -71,7 +71,10 @@ func (hs *clientHandshakeTLS12) handshake(sh *ServerHello, msg []byte) (*State, 
 	if err != nil {
 		return nil, err
 	}
-	return &hs.state, nil
+	// A copy: &hs.state would keep the whole handshake (hello, key
+	// shares, transcript) reachable for the connection's lifetime.
+	st := hs.state
+	return &st, nil
 }
 
 // processServerHello checks the TLS 1.2 ServerHello (RFC 5246, Section

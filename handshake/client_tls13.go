@@ -70,7 +70,10 @@ func (hs *clientHandshakeTLS13) handshake(sh *ServerHello, msg []byte) (*State, 
 	if err != nil {
 		return nil, err
 	}
-	return &hs.state, nil
+	// A copy: &hs.state would keep the whole handshake (hello, key
+	// shares, transcript) reachable for the connection's lifetime.
+	st := hs.state
+	return &st, nil
 }
 
 // pskModeDHE is psk_dhe_ke (RFC 8446, Section 4.2.9), the only mode we

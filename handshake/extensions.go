@@ -140,6 +140,9 @@ func readExtensions(s *cryptobyte.String, t MsgType) (exts []rawExtension, types
 		return nil, nil, malformed(t)
 	}
 	seen := make(map[uint16]bool)
+	if !block.Empty() {
+		exts, types = make([]rawExtension, 0, 8), make([]uint16, 0, 8) // a hello's, without regrowing
+	}
 	for !block.Empty() {
 		var e rawExtension
 		if !block.ReadUint16(&e.typ) || !block.ReadUint16LengthPrefixed(&e.data) {
@@ -168,8 +171,9 @@ type extParser func(typ uint16, d *cryptobyte.String) error
 // parseExtensions runs parse over exts and checks that each extension's
 // data is consumed entirely.
 func parseExtensions(exts []rawExtension, t MsgType, parse extParser) error {
+	var d cryptobyte.String // one for the loop: it escapes into parse
 	for _, e := range exts {
-		d := e.data
+		d = e.data
 		err := parse(e.typ, &d)
 		if err == nil && !d.Empty() {
 			err = alert.DecodeError

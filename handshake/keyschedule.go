@@ -1,7 +1,10 @@
 package handshake
 
 import (
+	"crypto"
 	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/sha512"
 	"errors"
 
 	"github.com/tlsrecord/tlsrecord/cipher"
@@ -140,7 +143,22 @@ func nextStage(s *cipher.Suite, secret, ikm []byte) []byte {
 }
 
 // emptyHash is Transcript-Hash of no messages, Hash("").
-func emptyHash(s *cipher.Suite) []byte { return s.Hash.New().Sum(nil) }
+// They are computed once per hash: the key schedule asks for them in every
+// handshake.
+func emptyHash(s *cipher.Suite) []byte {
+	switch s.Hash {
+	case crypto.SHA256:
+		return emptySHA256[:]
+	case crypto.SHA384:
+		return emptySHA384[:]
+	}
+	return s.Hash.New().Sum(nil)
+}
+
+var (
+	emptySHA256 = sha256.Sum256(nil)
+	emptySHA384 = sha512.Sum384(nil)
+)
 
 // FinishedKey returns finished_key = HKDF-Expand-Label(BaseKey,
 // "finished", "", Hash.length) (RFC 8446, Section 4.4.4); the base key is
@@ -153,9 +171,7 @@ func FinishedKey(s *cipher.Suite, baseKey []byte) []byte {
 // Handshake Context, Certificate*, CertificateVerify*)) (RFC 8446,
 // Section 4.4.4).
 func VerifyData(s *cipher.Suite, baseKey, transcript []byte) []byte {
-	mac := hmac.New(s.Hash.New, FinishedKey(s, baseKey))
-	mac.Write(transcript)
-	return mac.Sum(nil)
+	return cipher.HMAC(s.Hash, FinishedKey(s, baseKey), transcript)
 }
 
 // VerifyFinished reports whether got is the peer's correct verify_data,

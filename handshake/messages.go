@@ -52,7 +52,13 @@ func readMessage(msg []byte, t MsgType) (cryptobyte.String, error) {
 // marshalMessage returns the handshake message of type t whose body f
 // builds.
 func marshalMessage(t MsgType, f cryptobyte.BuilderContinuation) ([]byte, error) {
-	var b cryptobyte.Builder
+	return marshalMessageSized(t, 0, f)
+}
+
+// marshalMessageSized is marshalMessage into a buffer of size bytes from
+// the start, saving the copies of growing it.
+func marshalMessageSized(t MsgType, size int, f cryptobyte.BuilderContinuation) ([]byte, error) {
+	b := cryptobyte.NewBuilder(make([]byte, 0, size))
 	b.AddUint8(uint8(t))
 	b.AddUint24LengthPrefixed(f)
 	msg, err := b.Bytes()
@@ -90,8 +96,8 @@ func ownBytes(b []byte) []byte {
 // extensions f adds. When optional, an empty block is left out entirely,
 // as TLS 1.2 hellos allow (RFC 5246, Section 7.4.1.2).
 func addExtensionBlock(b *cryptobyte.Builder, optional bool, f cryptobyte.BuilderContinuation) {
-	var exts cryptobyte.Builder
-	f(&exts)
+	exts := cryptobyte.NewBuilder(make([]byte, 0, 512)) // a ClientHello's, without key shares
+	f(exts)
 	data, err := exts.Bytes()
 	if err != nil {
 		b.SetError(err)

@@ -69,7 +69,17 @@ func (m *ClientHello) Marshal() ([]byte, error) {
 	if comp == nil {
 		comp = []uint8{0}
 	}
-	return marshalMessage(TypeClientHello, func(b *cryptobyte.Builder) {
+	size := 512 // the fixed fields and the usual extensions
+	for _, ks := range m.KeyShares {
+		size += 4 + len(ks.Data)
+	}
+	for _, id := range m.PSKIdentities {
+		size += 6 + len(id.Identity)
+	}
+	for _, bd := range m.PSKBinders {
+		size += 1 + len(bd)
+	}
+	return marshalMessageSized(TypeClientHello, size, func(b *cryptobyte.Builder) {
 		b.AddUint16(m.Vers)
 		b.AddBytes(m.Random)
 		b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(m.SessionID) })

@@ -62,6 +62,11 @@ func (t *Transcript) SetHash(h crypto.Hash) {
 // Write adds one whole handshake message, its 4-byte header included.
 func (t *Transcript) Write(msg []byte) {
 	if t.hash == nil {
+		if t.buf == nil {
+			// Room for the ServerHello too (a hybrid key share makes it
+			// over 1 KiB), so that it is not copied again.
+			t.buf = make([]byte, 0, len(msg)+1536)
+		}
 		t.buf = append(t.buf, msg...)
 		return
 	}

@@ -95,7 +95,7 @@ func checkKeyUsage(leaf *x509.Certificate) error {
 func parseServerCertificates(certs [][]byte) ([]*x509.Certificate, error) {
 	parsed := make([]*x509.Certificate, 0, len(certs))
 	for _, der := range certs {
-		c, err := x509.ParseCertificate(der)
+		c, err := parseCertificate(der)
 		if err != nil {
 			return nil, alert.Wrap(alert.BadCertificate, fmt.Errorf("tls: failed to parse certificate from server: %w", err))
 		}

@@ -21,3 +21,14 @@ const (
 	MaxEmptyRecords = maxEmptyRecords
 	ReadBufSize     = readBufSize
 )
+
+// BufferLenForTest is the length of the Reader's buffer, 0 when it holds none.
+func (r *Reader) BufferLenForTest() int { return len(r.buf) }
+
+// BufferCapForTest is the capacity of the Writer's buffer.
+func (w *Writer) BufferCapForTest() int { return cap(w.buf) }
+
+const (
+	SmallBufSize  = smallBufSize
+	LargeWriteBuf = largeWriteBuf
+)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"sync"
 
 	"github.com/tlsrecord/tlsrecord/alert"
 )
@@ -13,6 +14,18 @@ import (
 // Write 4 transport writes; see TestWriterBatching and BenchmarkWriterTCP
 // for why more does not pay.
 const writeBatch = 16
+
+// largeWriteBuf is the size of the pooled buffers of large writes: a batch
+// of the largest records with any Sealer's overhead. Smaller needs get a
+// buffer of the Writer's own, kept; a pooled one is kept while writes are
+// large and goes back at the first small one, so a connection whose last
+// write was small holds no large buffer.
+const (
+	largeWriteBuf = writeBatch * (HeaderLen + MaxCiphertextTLS12)
+	smallWriteBuf = 4 << 10
+)
+
+var largeWriteBufs = sync.Pool{New: func() any { return new([largeWriteBuf]byte) }}
 
 // Writer fragments payloads into records, seals them into one reusable
 // buffer and hands the transport several sealed records per write.
@@ -40,8 +53,9 @@ type Writer struct {
 	next int
 
 	// buf[off:] is sealed and not yet sent. buf[:off] has been sent.
-	buf []byte
-	off int
+	buf   []byte
+	off   int
+	spare []byte // the small buffer, while buf is a pooled large one
 	// OnRecord, when set, is called for each record as it is sealed, with
 	// its outer header, its real content type and its sequence number.
 	OnRecord func(h Header, inner ContentType, seq uint64, protected bool)
@@ -200,6 +214,15 @@ func (w *Writer) Flush() error {
 	return nil
 }
 
+// releaseLarge gives a pooled buffer back; the caller has sent or copied
+// its bytes.
+func (w *Writer) releaseLarge() {
+	if cap(w.buf) == largeWriteBuf {
+		largeWriteBufs.Put((*[largeWriteBuf]byte)(w.buf[:largeWriteBuf]))
+		w.buf, w.spare = w.spare, nil
+	}
+}
+
 // seal seals up to batch records of payload into buf. first means an empty
 // payload still makes one record. It returns the payload bytes sealed and
 // ErrSeqOverflow if the sequence number ran out first.
@@ -240,6 +263,9 @@ func (w *Writer) sealOne(typ ContentType, frag []byte) {
 // to the front or into a larger buffer only when they would not fit. Once the
 // buffer has grown to the largest batch in use, it never allocates again.
 func (w *Writer) reserve(size int) {
+	if size <= smallWriteBuf && len(w.buf) == 0 && w.spare != nil && size <= cap(w.spare) {
+		w.releaseLarge() // small records again: back to the small buffer
+	}
 	if cap(w.buf)-len(w.buf) >= size {
 		return
 	}
@@ -249,7 +275,16 @@ func (w *Writer) reserve(size int) {
 		w.off = 0
 		return
 	}
-	buf := make([]byte, pending, pending+size)
+	var buf []byte
+	if n := pending + size; n > smallWriteBuf && n <= largeWriteBuf {
+		buf = largeWriteBufs.Get().(*[largeWriteBuf]byte)[:pending]
+	} else {
+		buf = make([]byte, pending, n)
+	}
 	copy(buf, w.buf[w.off:])
+	if cap(buf) == largeWriteBuf && cap(w.buf) <= smallWriteBuf {
+		w.spare = w.buf[:0] // the small buffer, back after the large one
+	}
+	w.releaseLarge()
 	w.buf, w.off = buf, 0
 }
