@@ -39,7 +39,11 @@ func TestCertificateVerificationError(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := serveGo(t, &tls.Config{Certificates: []tls.Certificate{tc.cert}}, echo)
-			_, err := conn.Dial("tcp", s.addr, &conn.Config{ServerName: tc.host, RootCAs: tc.roots})
+			// One clock for both clients: the expired error quotes the
+			// current time to the second.
+			now := time.Now()
+			clock := func() time.Time { return now }
+			_, err := conn.Dial("tcp", s.addr, &conn.Config{ServerName: tc.host, RootCAs: tc.roots, Time: clock})
 			var certErr *tls.CertificateVerificationError
 			require.ErrorAs(t, err, &certErr)
 			require.Len(t, certErr.UnverifiedCertificates, 1)
@@ -50,7 +54,7 @@ func TestCertificateVerificationError(t *testing.T) {
 			require.ErrorAs(t, err, &ae)
 			require.False(t, ae.Remote)
 
-			_, theirs := tls.Dial("tcp", s.addr, &tls.Config{ServerName: tc.host, RootCAs: tc.roots})
+			_, theirs := tls.Dial("tcp", s.addr, &tls.Config{ServerName: tc.host, RootCAs: tc.roots, Time: clock})
 			require.Error(t, theirs)
 			require.True(t, strings.HasPrefix(err.Error(), theirs.Error()), "ours %q, crypto/tls %q", err, theirs)
 			require.NotContains(t, err.Error(), "tls: tls:")
