@@ -11,18 +11,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/http2"
 
 	"github.com/tlsrecord/tlsrecord/conn"
+	"github.com/tlsrecord/tlsrecord/internal/testpeer"
 )
 
 // newHTTPSServer starts a net/http HTTPS server that answers with the
@@ -142,96 +139,21 @@ func TestHTTP2OverDialer(t *testing.T) {
 // The same client against nginx's HTTP/2 on loopback.
 func TestHTTP2Nginx(t *testing.T) {
 	t.Parallel()
-	bin, err := exec.LookPath("nginx")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("nginx not found: CI must install it (see .ci/run)")
-		}
-		t.Skip("nginx not installed: apt-get install nginx to run the HTTP/2 test against it")
-	}
 	pki := getPKI(t)
 	certFile, keyFile, _ := pki.writePEM(t, "ecdsa")
-	dir := t.TempDir()
-	port := freePort(t)
-	conf := filepath.Join(dir, "nginx.conf")
-	require.NoError(t, os.WriteFile(conf, []byte(nginxConf(dir, port, certFile, keyFile)), 0o600))
-	startNginx(t, bin, dir, conf, port)
+	addr := testpeer.StartNginx(t, certFile, keyFile, `location / {
+			default_type text/plain;
+			return 200 "hello from nginx over $server_protocol\n";
+		}`, "http2")
 
 	d := &conn.Dialer{Config: &conn.Config{RootCAs: pki.roots, ServerName: testHost, NextProtos: []string{"h2"}}}
 	client := h2Client(d)
 	defer client.CloseIdleConnections()
-	url := fmt.Sprintf("https://127.0.0.1:%d/", port)
+	url := "https://" + addr + "/"
 	for range 2 {
 		body, resp, _ := get(t, client, url)
 		require.Equal(t, "hello from nginx over HTTP/2.0\n", body)
 		require.Equal(t, "HTTP/2.0", resp.Proto)
 		require.Equal(t, "h2", resp.TLS.NegotiatedProtocol)
 	}
-}
-
-// startNginx runs nginx with conf until the test ends and waits until it
-// accepts connections on port.
-func startNginx(t *testing.T, bin, dir, conf string, port int) {
-	t.Helper()
-	errLog := filepath.Join(dir, "error.log")
-	cmd := exec.Command(bin, "-p", dir, "-c", conf, "-e", errLog)
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			content, _ := os.ReadFile(errLog)
-			t.Logf("nginx error.log:\n%s", content)
-		}
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			return
-		}
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("nginx exited early: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nginx did not listen on %s", addr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// nginxConf is a foreground, single-process nginx serving HTTP/2 over TLS
-// on 127.0.0.1:port, with every path inside dir.
-func nginxConf(dir string, port int, certFile, keyFile string) string {
-	r := strings.NewReplacer("{dir}", dir, "{port}", fmt.Sprint(port), "{cert}", certFile, "{key}", keyFile)
-	return r.Replace(`daemon off;
-master_process off;
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path {dir}/body;
-	proxy_temp_path {dir}/proxy;
-	fastcgi_temp_path {dir}/fastcgi;
-	uwsgi_temp_path {dir}/uwsgi;
-	scgi_temp_path {dir}/scgi;
-	server {
-		listen 127.0.0.1:{port} ssl http2;
-		ssl_certificate {cert};
-		ssl_certificate_key {key};
-		ssl_protocols TLSv1.2 TLSv1.3;
-		location / {
-			default_type text/plain;
-			return 200 "hello from nginx over $server_protocol\n";
-		}
-	}
-}
-`)
 }

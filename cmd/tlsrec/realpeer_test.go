@@ -18,83 +18,73 @@ import (
 
 // realServer is a server program on 127.0.0.1 with the test PKI.
 type realServer struct {
-	name  string
-	start func(t *testing.T, dir string, f testpeer.CertFiles, port int) *exec.Cmd
+	name string
+	// start starts the server in dir, its own temporary directory, and
+	// returns its address once it accepts connections.
+	start func(t *testing.T, dir string, f testpeer.CertFiles) (addr string)
 }
 
 // The three servers of the README's probe results. Each serves a small
-// page at / and is started in dir, its own temporary directory.
+// page at / from dir.
 var realServers = []realServer{
-	{"openssl s_server -WWW", func(t *testing.T, dir string, f testpeer.CertFiles, port int) *exec.Cmd {
+	{"openssl s_server -WWW", runOnPort(func(t *testing.T, dir string, f testpeer.CertFiles, port int) *exec.Cmd {
 		return exec.Command(testpeer.NeedTool(t, "openssl"), "s_server", "-quiet", "-WWW",
 			"-accept", "127.0.0.1:"+strconv.Itoa(port), "-cert", f.ECDSACert, "-key", f.ECDSAKey)
-	}},
-	{"gnutls-serv --httpdata", func(t *testing.T, dir string, f testpeer.CertFiles, port int) *exec.Cmd {
+	})},
+	{"gnutls-serv --httpdata", runOnPort(func(t *testing.T, dir string, f testpeer.CertFiles, port int) *exec.Cmd {
 		return exec.Command(testpeer.NeedTool(t, "gnutls-serv"), "--quiet", "--port", strconv.Itoa(port),
 			"--x509certfile", f.ECDSACert, "--x509keyfile", f.ECDSAKey, "--httpdata", filepath.Join(dir, "index.html"))
-	}},
-	{"nginx", func(t *testing.T, dir string, f testpeer.CertFiles, port int) *exec.Cmd {
-		conf := filepath.Join(dir, "nginx.conf")
-		require.NoError(t, os.WriteFile(conf, []byte(fmt.Sprintf(`daemon off;
-master_process off;
-pid %[1]s/nginx.pid;
-error_log stderr;
-events {}
-http {
-	access_log off;
-	client_body_temp_path %[1]s/body;
-	proxy_temp_path %[1]s/proxy;
-	fastcgi_temp_path %[1]s/fastcgi;
-	uwsgi_temp_path %[1]s/uwsgi;
-	scgi_temp_path %[1]s/scgi;
-	server {
-		listen 127.0.0.1:%[2]d ssl;
-		ssl_certificate %[3]s;
-		ssl_certificate_key %[4]s;
-		ssl_protocols TLSv1.2 TLSv1.3;
-		root %[1]s;
-	}
-}
-`, dir, port, f.ECDSACert, f.ECDSAKey)), 0o600))
-		return exec.Command(testpeer.NeedTool(t, "nginx"), "-p", dir, "-c", conf, "-e", "stderr")
+	})},
+	{"nginx", func(t *testing.T, dir string, f testpeer.CertFiles) string {
+		return testpeer.StartNginx(t, f.ECDSACert, f.ECDSAKey, "root "+dir+";")
 	}},
 }
 
-// startReal starts s and waits until it accepts connections; it is killed
-// when the test ends. It returns the address and the CA file.
+// startReal starts s; it is stopped when the test ends. It returns the
+// address and the CA file.
 func startReal(t *testing.T, s realServer) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	f, err := testpeer.WriteCertFiles(dir)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte("<html>tlsrec probe page</html>\n"), 0o644))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := s.start(t, dir, f, port)
-	cmd.Dir = dir
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	stdin, err := cmd.StdinPipe() // s_server reads commands from stdin: keep it open
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return addr, f.Root
+	return s.start(t, dir, f), f.Root
+}
+
+// runOnPort makes a realServer's start from newCmd, the server's command
+// for a port: it runs the command in dir on a free port, kills it when
+// the test ends, and waits until it accepts connections.
+func runOnPort(newCmd func(t *testing.T, dir string, f testpeer.CertFiles, port int) *exec.Cmd) func(*testing.T, string, testpeer.CertFiles) string {
+	return func(t *testing.T, dir string, f testpeer.CertFiles) string {
+		t.Helper()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		cmd := newCmd(t, dir, f, port)
+		cmd.Dir = dir
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		stdin, err := cmd.StdinPipe() // s_server reads commands from stdin: keep it open
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() {
+			stdin.Close()
+			cmd.Process.Kill()
+			cmd.Wait()
+		})
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			c, err := net.DialTimeout("tcp", addr, time.Second)
+			if err == nil {
+				c.Close()
+				return addr
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not start: %v\n%s", filepath.Base(cmd.Path), err, out.String())
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not start: %v\n%s", s.name, err, out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

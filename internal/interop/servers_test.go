@@ -88,30 +88,7 @@ func startBotan(t *testing.T, e *env) string {
 }
 
 func startNginx(t *testing.T, e *env) string {
-	addr, _ := freeAddr(t)
-	conf := e.write(t, "nginx.conf", fmt.Sprintf(`daemon off;
-master_process off;
-pid %[1]s/nginx.pid;
-error_log stderr;
-events {}
-http {
-	access_log off;
-	client_body_temp_path %[1]s/body;
-	proxy_temp_path %[1]s/proxy;
-	fastcgi_temp_path %[1]s/fastcgi;
-	uwsgi_temp_path %[1]s/uwsgi;
-	scgi_temp_path %[1]s/scgi;
-	server {
-		listen %[2]s ssl;
-		ssl_certificate %[3]s;
-		ssl_certificate_key %[4]s;
-		ssl_protocols TLSv1.2 TLSv1.3;
-		root %[5]s;
-	}
-}
-`, e.dir, addr, e.files.ECDSACert, e.files.ECDSAKey, e.www))
-	runServer(t, e.dir, addr, "nginx", "-p", e.dir, "-c", conf, "-e", "stderr")
-	return addr
+	return testpeer.StartNginx(t, e.files.ECDSACert, e.files.ECDSAKey, fmt.Sprintf("root %s;", e.www))
 }
 
 // lighttpd starts lighttpd with the TLS module mod. mod_nss reads the PEM
