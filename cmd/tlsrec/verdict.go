@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"syscall"
 
 	"github.com/tlsrecord/tlsrecord/conn"
@@ -52,8 +53,8 @@ func newVerdict(name string, exit int, format string, args ...any) verdict {
 }
 
 // ending judges a connection from its state and the errors of the session
-// (reads, writes, the close), in this order: alerts, timeouts,
-// truncation, transport errors, close_notify.
+// (reads, writes, the close), in this order: alerts, timeouts, a reset,
+// truncation, other transport errors, close_notify.
 func ending(cs conn.State, errs ...error) verdict {
 	var kept []error
 	for _, e := range errs {
@@ -78,6 +79,12 @@ func ending(cs conn.State, errs ...error) verdict {
 	}
 	var te *conn.TruncatedError
 	switch {
+	case isReset(err):
+		// The peer's RST, seen by a write (ours raced the reader): Linux
+		// hands the reset to whichever call comes first and a read after
+		// it returns EOF, which is not a truncation but the same reset.
+		i := slices.IndexFunc(kept, isReset)
+		return newVerdict("transport error", exitTransport, "%v", kept[i])
 	case errors.As(err, &te) && te.AtRecordBoundary:
 		return newVerdict("truncated at a record boundary", exitTruncated, "the transport ended without close_notify")
 	case errors.As(err, &te):
