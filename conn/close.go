@@ -287,10 +287,10 @@ func (c *Conn) UpdateKeys(requestPeer bool) error {
 // (RFC 8446, Section 6.1). What is still pending goes out first: sealed
 // bytes a timed-out Write left, an alert the read side owes (a TLS 1.2
 // no_renegotiation), and a KeyUpdate the peer asked for. After any fatal
-// alert it sends nothing.
+// alert, or the peer's RST (no one is left to read it), it sends nothing.
 func (c *Conn) closeNotifyLocked() error {
 	c.stateMu.Lock()
-	over := c.sentClose || c.sentFatal || c.terminal != nil
+	over := c.sentClose || c.sentFatal || c.terminal != nil || c.peerReset
 	c.stateMu.Unlock()
 	if over {
 		return ErrWriteClosed

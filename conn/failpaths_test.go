@@ -290,6 +290,32 @@ func TestCloseAfterPeerReset(t *testing.T) {
 	})
 }
 
+// Shutdown after the peer's RST writes nothing either, and returns the
+// truncation Read reported, saying our close_notify did not go out.
+func TestShutdownAfterPeerReset(t *testing.T) {
+	forVersions(t, func(t *testing.T, v uint16) {
+		s := serveGo(t, versionConfig(t, v), func(c *tls.Conn) error {
+			io.WriteString(c, "bye")
+			c.NetConn().(*net.TCPConn).SetLinger(0)
+			return c.NetConn().Close() // RST
+		})
+		c, fc := dialFault(t, s.addr, clientConfig(t))
+		got, err := io.ReadAll(c)
+		require.Equal(t, "bye", string(got))
+		requireTruncatedAny(t, err)
+		before := fc.writeCount()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = c.Shutdown(ctx)
+		var te *conn.TruncatedError
+		require.ErrorAs(t, err, &te)
+		require.False(t, te.CloseNotifySent)
+		require.NotContains(t, err.Error(), "broken pipe")
+		require.Equal(t, before, fc.writeCount(), "nothing written after the peer's reset")
+		require.False(t, c.State().CloseNotifySent)
+	})
+}
+
 // After the peer's FIN without close_notify, Close still sends ours ("Each
 // party MUST send a "close_notify" alert before closing its write side of
 // the connection", RFC 8446, Section 6.1): a peer that only half-closed
